@@ -1,0 +1,3 @@
+from revops_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Command line: the workspace (no subcommand), report, check, targets, demo-data.
+
+Exit statuses: 0 success; 1 `check` found a KPI off track; 2 bad input (bad
+option, unreadable config, missing data folder, a table that failed validation,
+bad target); 3 an unexpected error (the message says where the log is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from revops_tui import __version__
+from revops_tui.config import ConfigError
+from revops_tui.formatting import format_change, format_value
+from revops_tui.kpis.catalog import CATALOG, DEPARTMENTS, PANES
+from revops_tui.kpis.results import Filters, KpiResult, Results
+
+EXIT_OK, EXIT_ALERT, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+
+class InputError(Exception):
+    """Bad input from the user: message on stderr, exit 2."""
+
+
+def _data_options(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    """Options shared by the workspace, report and check (same meaning everywhere).
+
+    On subcommands the defaults are suppressed, so `revops-tui --data X report`
+    keeps X (a subcommand's own default would otherwise overwrite it).
+    """
+    none = None if top else argparse.SUPPRESS
+    parser.add_argument("--config", metavar="PATH", default=none,
+                        help="config file (default ./config.toml when present)")
+    parser.add_argument("--data", metavar="DIR", default=none,
+                        help="folder of Parquet tables (overrides config 'data')")
+    parser.add_argument("--as-of", metavar="DATE", default=none,
+                        help="latest, today or YYYY-MM-DD (overrides config 'as_of')")
+    parser.add_argument("--months", type=int, metavar="N", default=none,
+                        help="months in every trend (overrides config 'months')")
+    for name in ("segment", "region", "channel", "owner"):
+        parser.add_argument(
+            f"--{name}", action="append", default=[] if top else argparse.SUPPRESS, metavar=name[0].upper(),
+            help=f"keep only this {name} (repeat for several)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="revops-tui", description="A terminal workspace for Revenue Operations KPIs."
+    )
+    parser.add_argument("--version", action="version", version=f"revops-tui {__version__}")
+    _data_options(parser, top=True)
+    parser.add_argument("--read-only", action="store_true", help="disable target editing (viewer accounts)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    report = sub.add_parser("report", help="print every KPI", description="Print every KPI of the catalog.")
+    _data_options(report)
+    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+
+    check = sub.add_parser(
+        "check", help="exit 1 when a KPI is off track (for cron and alerts)",
+        description="Print KPIs off track and at risk; exit 0 when none is off track, 1 when any is, 2 on bad input.",
+    )
+    _data_options(check)
+
+    demo = sub.add_parser("demo-data", help="write the demo dataset", description="Write a generated demo dataset.")
+    demo.add_argument("out", metavar="OUT", help="folder to write the ten tables to")
+    demo.add_argument("--customers", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--months", type=int, default=36)
+
+    from revops_tui.targets_cli import add_targets_parser
+
+    add_targets_parser(sub)
+    return parser
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters.of(segment=args.segment, region=args.region, channel=args.channel, owner=args.owner)
+
+
+def _snapshot(args: argparse.Namespace):
+    from revops_tui import session
+
+    settings, notes = session.settings_from_options(args.config, args.data, args.as_of, args.months)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    snap = session.run(settings, _filters(args))
+    failed = session.validation_problems(snap.tables)
+    for name, message in snap.tables.problems.items():
+        print(("error: " if name in failed else "note: ") + message, file=sys.stderr)
+    for message in snap.results.errors:
+        print(f"error: {message}", file=sys.stderr)
+    return snap, bool(failed or snap.results.errors)
+
+
+def _targets(settings) -> tuple[dict, str | None]:
+    from revops_tui.targets_cli import targets_for
+
+    targets, notes, error = targets_for(settings)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    return targets, error
+
+
+def _status(result: KpiResult, targets: dict, month: str | None = None) -> tuple[float | None, str]:
+    from revops_tui.targets.status import status
+
+    target = targets.get(result.id)
+    value = result.value if month is None else dict(result.series).get(month)
+    month = month or (result.series[-1][0] if result.series else None)
+    return (target.value_for(month) if target else None), status(value, target, month)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def report_json(results: Results, currency: str, targets: dict) -> str:
+    kpis = []
+    for result in results.kpis.values():
+        kpi = result.kpi
+        target, state = _status(result, targets)
+        kpis.append({
+            "id": kpi.id, "name": kpi.name, "department": kpi.department, "unit": kpi.unit,
+            "better": kpi.better, "value": result.value, "partial": result.partial,
+            "available": result.available, "reason": result.reason,
+            "not_filtered_by": list(result.not_filtered_by), "target": target, "status": state,
+            "series": [{"month": m, "value": v} for m, v in result.series],
+        })
+    doc = {
+        "as_of": results.as_of.isoformat(), "currency": currency, "filters": results.filters.as_dict(),
+        "months": results.months, "partial": results.partial, "kpis": kpis,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def report_csv(results: Results) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "month", "value"])
+    for result in results.kpis.values():
+        for month, value in result.series:
+            writer.writerow([result.id, month, "" if value is None else repr(float(value))])
+    return out.getvalue()
+
+
+def report_table(results: Results, currency: str, targets: dict) -> str:
+    with_targets = bool(targets)
+    header = ["KPI", "Value", "vs prev. month"] + (["Target", "Status"] if with_targets else [])
+    lines = [
+        f"as of {results.as_of.isoformat()}"
+        + (" (month to date)" if results.partial else "")
+        + f" · months {results.months[0]}..{results.months[-1]} · filters: {results.filters.describe()}"
+    ]
+    seen: set[str] = set()
+    rows_by_dept: list[tuple[str, list[list[str]]]] = []
+    for dept, ids in PANES.items():
+        ids = tuple(ids) + (tuple(k for k in CATALOG if k.startswith("mrr_")) if dept == "overview" else ())
+        rows = []
+        for kpi_id in ids:
+            if kpi_id in seen:
+                continue
+            seen.add(kpi_id)
+            result = results[kpi_id]
+            kpi = result.kpi
+            if result.available:
+                value = format_value(result.value, kpi.unit, currency)
+                delta = format_change(result.value, result.previous, kpi.unit)
+                if result.not_filtered_by:
+                    delta += f"  (not filtered by {', '.join(result.not_filtered_by)})"
+            else:
+                value, delta = "unavailable", result.reason or ""
+            row = [kpi.name, value, delta]
+            if with_targets:
+                target, state = _status(result, targets)
+                from revops_tui.targets.status import SYMBOLS
+
+                row += [format_value(target, kpi.unit, currency) if target is not None else "",
+                        f"{SYMBOLS[state]} {state}"]
+            rows.append(row)
+        rows_by_dept.append((DEPARTMENTS[dept], rows))
+    all_rows = [header] + [r for _, rows in rows_by_dept for r in rows]
+    widths = [max(len(r[i]) for r in all_rows if i < len(r) and i < len(header) - 1) for i in range(len(header) - 1)]
+
+    def fmt(row: list[str]) -> str:
+        cells = [row[0].ljust(widths[0]), row[1].rjust(widths[1])] + [
+            c.ljust(widths[i]) if i < len(widths) else c for i, c in enumerate(row[2:], start=2)
+        ]
+        return "  ".join(cells).rstrip()
+
+    for dept, rows in rows_by_dept:
+        lines += ["", dept, fmt(header)]
+        lines += [fmt(r) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    snap, failed = _snapshot(args)
+    targets, error = _targets(snap.settings)
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        failed = True
+    currency = snap.settings.currency
+    render = {"json": report_json, "csv": lambda r, c, t: report_csv(r), "table": report_table}[args.format]
+    text = render(snap.results, currency, targets)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    if args.format == "table" or args.output:
+        print(f"as-of day used: {snap.as_of.isoformat()}", file=sys.stderr)
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from revops_tui.targets.status import AT_RISK, OFF_TRACK, SYMBOLS
+
+    snap, failed = _snapshot(args)
+    targets, error = _targets(snap.settings)
+    if error:
+        raise InputError(error)
+    currency = snap.settings.currency
+    off = 0
+    for result in snap.results.kpis.values():
+        target, state = _status(result, targets)
+        if state in (OFF_TRACK, AT_RISK):
+            off += state == OFF_TRACK
+            kpi = result.kpi
+            print(
+                f"{SYMBOLS[state]} {state:9}  {kpi.name}: {format_value(result.value, kpi.unit, currency)}"
+                f" (target {format_value(target, kpi.unit, currency)}, {targets[kpi.id].direction} is better)"
+            )
+    print(f"as of {snap.as_of.isoformat()}: {off} off track", file=sys.stderr)
+    if failed:
+        return EXIT_INPUT
+    return EXIT_ALERT if off else EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from revops_tui.demo import generate
+
+    if args.customers < 1 or args.months < 1:
+        raise InputError("--customers and --months must be at least 1")
+    try:
+        counts = generate(Path(args.out), customers=args.customers, seed=args.seed, months=args.months)
+    except OSError as exc:
+        raise InputError(f"cannot write to {args.out}: {exc.strerror or exc}") from None
+    for table, rows in counts.items():
+        print(f"{table:20} {rows:>12,} rows")
+    return EXIT_OK
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from revops_tui import session
+    from revops_tui.tui.app import run_app
+
+    settings, notes = session.settings_from_options(
+        args.config, args.data, args.as_of, args.months, read_only=args.read_only
+    )
+    problem = __import__("revops_tui.loading", fromlist=["x"]).data_folder_problem(settings)
+    if problem:
+        raise InputError(problem)
+    return run_app(settings, _filters(args), notes)
+
+
+def log_path() -> Path:
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir("revops-tui")) / "revops-tui.log"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {"report": cmd_report, "check": cmd_check, "demo-data": cmd_demo, None: cmd_app}
+    try:
+        if args.command == "targets":
+            from revops_tui.targets_cli import run_targets
+
+            return run_targets(args)
+        return commands[args.command](args)
+    except (ConfigError, InputError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        path = log_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            logging.basicConfig(filename=path, level=logging.ERROR)
+            logging.getLogger("revops_tui").error("unexpected error\n%s", traceback.format_exc())
+            where = f"details in {path}"
+        except OSError:
+            where = "the log could not be written:\n" + traceback.format_exc()
+        print(f"revops-tui: unexpected error ({sys.exc_info()[1]!s}); {where}", file=sys.stderr)
+        return EXIT_BUG

@@ -1,0 +1,246 @@
+"""Settings: config.toml read with tomllib, defaults and validation.
+
+The app never writes config.toml (it is the admin's file and tomli-w would drop
+its comments). Relative paths are relative to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from revops_tui.contract import TABLES
+
+QUALITY_SCORES = ("completeness", "validity", "consistency", "uniqueness", "accuracy")
+DEFAULT_OPEN = ("prospecting", "qualification", "proposal", "negotiation")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names file, key and line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data: Path | str = Path("data")  # a folder, or an object-store URL
+    as_of: str = "latest"
+    months: int = 13
+    currency: str = "USD"
+    targets_file: Path = Path("targets.toml")
+    read_only: bool = False
+    refresh_seconds: float | None = None
+    gross_margin: float = 0.8
+    max_lifetime_months: float = 60
+    open_stages: tuple[str, ...] = DEFAULT_OPEN
+    won_stages: tuple[str, ...] = ("closed_won",)
+    lost_stages: tuple[str, ...] = ("closed_lost",)
+    quality_weights: dict[str, float] = field(
+        default_factory=lambda: {name: 1.0 for name in QUALITY_SCORES}
+    )
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    storage: dict[str, str] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return self.open_stages + self.won_stages + self.lost_stages
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        """A copy with the given fields replaced (CLI options over config)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def parse_as_of(value: str) -> str:
+    """Validate an as-of value: "latest", "today" or an ISO date; returns it normalised."""
+    text = str(value).strip()
+    if text in ("latest", "today"):
+        return text
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(
+            f"as-of must be 'latest', 'today' or a date YYYY-MM-DD, not {value!r}"
+        ) from None
+
+
+def _line_of(text: str, table: tuple[str, ...], key: str) -> int | None:
+    """1-based line of `key = ...` inside [table] (top level when table is empty)."""
+    current: tuple[str, ...] = ()
+    key_re = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            current = tuple(p.strip().strip("\"'") for p in header.group(1).split("."))
+            continue
+        if current == table and key_re.match(line):
+            return number
+    return None
+
+
+class _Reader:
+    def __init__(self, path: Path | None, text: str, raw: dict[str, Any]):
+        self.path, self.text, self.raw = path, text, raw
+        self.warnings: list[str] = []
+
+    def where(self, table: tuple[str, ...], key: str) -> str:
+        line = _line_of(self.text, table, key)
+        name = ".".join((*table, key))
+        place = f"{self.path}" if self.path else "config"
+        return f"{place}:{line}: key '{name}'" if line else f"{place}: key '{name}'"
+
+    def fail(self, table: tuple[str, ...], key: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.where(table, key)}: {message}")
+
+    def section(self, table: tuple[str, ...], allowed: set[str] | None) -> dict[str, Any]:
+        node: Any = self.raw
+        for part in table:
+            node = node.get(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(
+                f"{self.path}: '{'.'.join(table)}' must be a table like [{'.'.join(table)}]"
+            )
+        if allowed is not None:
+            for key in node:
+                if key not in allowed:
+                    self.warnings.append(f"{self.where(table, key)} is not a known setting (ignored)")
+        return node
+
+    def get(self, table: tuple[str, ...], node: dict, key: str, kind: str, default: Any) -> Any:
+        if key not in node:
+            return default
+        value = node[key]
+        ok = {
+            "str": isinstance(value, str),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "bool": isinstance(value, bool),
+            "strlist": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        }[kind]
+        if not ok:
+            expected = {
+                "str": "a string",
+                "int": "a whole number",
+                "number": "a number",
+                "bool": "true or false",
+                "strlist": "a list of strings",
+            }[kind]
+            raise self.fail(table, key, f"expected {expected}, found {value!r}")
+        return value
+
+
+TOP_KEYS = {
+    "data", "as_of", "months", "currency", "targets_file", "read_only", "refresh_seconds",
+    "metrics", "stages", "quality", "columns", "storage",
+}
+
+
+def load_settings(path: Path | str | None) -> tuple[Settings, list[str]]:
+    """Read a config file (None = defaults). Returns settings and warnings.
+
+    Raises ConfigError for a file that cannot be read or a value of the wrong type.
+    """
+    if path is None:
+        return Settings(), []
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 text: {exc}") from None
+    return _settings_from(path, text, raw)
+
+
+def _settings_from(path: Path, text: str, raw: dict[str, Any]) -> tuple[Settings, list[str]]:
+    r = _Reader(path, text, raw)
+    base = path.parent
+    top = r.section((), TOP_KEYS)
+    d = Settings()
+
+    data = r.get((), top, "data", "str", None)
+    as_of = r.get((), top, "as_of", "str", d.as_of)
+    try:
+        as_of = parse_as_of(as_of)
+    except ValueError as exc:
+        raise r.fail((), "as_of", str(exc)) from None
+    months = r.get((), top, "months", "int", d.months)
+    if not 1 <= months <= 240:
+        raise r.fail((), "months", f"must be between 1 and 240, found {months}")
+    targets = r.get((), top, "targets_file", "str", None)
+    refresh = r.get((), top, "refresh_seconds", "number", None)
+    if refresh is not None and refresh <= 0:
+        raise r.fail((), "refresh_seconds", f"must be > 0, found {refresh}")
+
+    metrics = r.section(("metrics",), {"gross_margin", "max_lifetime_months"})
+    gross_margin = r.get(("metrics",), metrics, "gross_margin", "number", d.gross_margin)
+    lifetime = r.get(("metrics",), metrics, "max_lifetime_months", "number", d.max_lifetime_months)
+    if lifetime <= 0:
+        raise r.fail(("metrics",), "max_lifetime_months", f"must be > 0, found {lifetime}")
+
+    stages = r.section(("stages",), {"open", "won", "lost"})
+    open_stages = tuple(r.get(("stages",), stages, "open", "strlist", list(d.open_stages)))
+    won = tuple(r.get(("stages",), stages, "won", "strlist", list(d.won_stages)))
+    lost = tuple(r.get(("stages",), stages, "lost", "strlist", list(d.lost_stages)))
+    seen: dict[str, str] = {}
+    for kind, names in (("open", open_stages), ("won", won), ("lost", lost)):
+        for name in names:
+            if name in seen and seen[name] != kind:
+                raise r.fail(("stages",), kind, f"stage {name!r} is listed as both {seen[name]} and {kind}")
+            seen[name] = kind
+
+    quality = r.section(("quality",), set(QUALITY_SCORES))
+    weights = {}
+    for name in QUALITY_SCORES:
+        weight = r.get(("quality",), quality, name, "number", 1.0)
+        if weight < 0:
+            raise r.fail(("quality",), name, f"weight must be >= 0, found {weight}")
+        weights[name] = float(weight)
+
+    columns_raw = r.section(("columns",), set(TABLES))
+    columns: dict[str, dict[str, str]] = {}
+    for table in columns_raw:
+        if table not in TABLES:
+            continue
+        mapping = r.section(("columns", table), {c.name for c in TABLES[table]})
+        columns[table] = {
+            key: r.get(("columns", table), mapping, key, "str", None)
+            for key in mapping
+            if key in {c.name for c in TABLES[table]}
+        }
+
+    storage_raw = r.section(("storage",), None)
+    storage = {key: str(r.get(("storage",), storage_raw, key, "str", None)) for key in storage_raw}
+
+    settings = Settings(
+        data=_resolve(base, data) if data is not None else base / "data",
+        as_of=as_of,
+        months=months,
+        currency=r.get((), top, "currency", "str", d.currency),
+        targets_file=_resolve(base, targets) if targets else base / "targets.toml",
+        read_only=r.get((), top, "read_only", "bool", d.read_only),
+        refresh_seconds=float(refresh) if refresh is not None else None,
+        gross_margin=float(gross_margin),
+        max_lifetime_months=float(lifetime),
+        open_stages=open_stages,
+        won_stages=won,
+        lost_stages=lost,
+        quality_weights=weights,
+        columns=columns,
+        storage=storage,
+        config_path=path,
+    )
+    return settings, r.warnings
+
+
+def _resolve(base: Path, value: str) -> Path | str:
+    if "://" in value:  # object-store URL (s3://...), kept as written
+        return value
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p

@@ -1,0 +1,1 @@
+"""The KPI engine: plain Python + Polars, no Textual (a test enforces it)."""

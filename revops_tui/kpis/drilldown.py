@@ -1,0 +1,316 @@
+"""Drill-down queries: the breakdown of a KPI's month and the records behind a number.
+
+Breakdowns by a filter dimension (segment, region, channel, owner) re-run the
+KPI with that one value added to the active filters, so a part of a number is
+defined exactly as the number is. Records are display-ready Polars frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from revops_tui.config import Settings
+from revops_tui.kpis import revenue, sales
+from revops_tui.kpis import subscriptions as subs_frames
+from revops_tui.kpis.calendar import Calendar
+from revops_tui.kpis.catalog import CATALOG, DQ_IDS
+from revops_tui.kpis.engine import compute
+from revops_tui.kpis.filters import filter_tables
+from revops_tui.kpis.results import Filters
+from revops_tui.loading import Tables
+
+MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+FILTER_DIMENSIONS = ("segment", "region", "channel", "owner")
+
+CUSTOMER_KPIS = (
+    "mrr", "arr", "revenue_growth", "nrr", "grr", "logo_churn_rate", "revenue_churn_rate", "renewal_rate",
+    "revenue_backlog", "new_mrr", "book_growth", "product_adoption",
+    "mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn",
+)
+OPEN_DEAL_KPIS = ("pipeline_open", "open_opportunities", "pipeline_velocity")
+CLOSED_DEAL_KPIS = ("win_rate", "avg_deal_size", "sales_cycle_days", "quota_attainment")
+LEAD_KPIS = ("new_leads", "lead_conversion_rate", "lead_to_sqo_rate")
+TICKET_KPIS = ("support_tickets", "resolution_hours")
+SPEND_KPIS = ("cac", "clv", "ltv_cac", "cac_payback", "marketing_cac", "retention_cost")
+# Parts add up to the whole only for sums and counts; rates and means get no share.
+ADDITIVE = {
+    "mrr", "arr", "revenue_backlog", "new_mrr", "mrr_new", "mrr_reactivation", "mrr_expansion",
+    "mrr_contraction", "mrr_churn", "new_leads", "pipeline_generated", "pipeline_open", "open_opportunities",
+    "support_tickets",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a drill-down query needs: the loaded tables, settings, as-of day and filters."""
+
+    tables: Tables
+    settings: Settings
+    as_of: dt.date
+    filters: Filters
+
+
+def scope_of(snapshot) -> Scope:  # a session.Snapshot (not imported: the engine stays below the session)
+    return Scope(snapshot.tables, snapshot.settings, snapshot.as_of, snapshot.results.filters)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    value: float | None
+    share: float | None  # % of the month's total; None for rates and means
+
+
+def dimensions(kpi_id: str) -> tuple[str, ...]:
+    """The breakdown dimensions that apply to the KPI."""
+    if kpi_id in DQ_IDS:
+        return ("rule", "table")
+    kpi = CATALOG[kpi_id]
+    dims = tuple(d for d in FILTER_DIMENSIONS if kpi.filters[d] == "filtered")
+    if kpi_id in ("pipeline_open", "open_opportunities"):
+        dims += ("stage",)
+    return dims
+
+
+def _calendar(scope: Scope, month: str) -> tuple[Calendar, int]:
+    year, mon = (int(p) for p in month.split("-"))
+    first = dt.date(year, mon, 1)
+    shown = (scope.as_of.year - year) * 12 + scope.as_of.month - mon + 1
+    if shown < 1:
+        raise ValueError(f"month {month} is after the as-of day {scope.as_of}")
+    cal = Calendar(scope.as_of, shown)
+    return cal, cal.first_shown  # the picked month is the first shown one
+
+
+def _dimension_values(scope: Scope, kpi_id: str, dimension: str) -> list[str]:
+    frames = scope.tables.frames
+    if dimension == "owner":
+        sources = [frames[t].select("owner") for t in ("opportunities", "quotas") if t in frames]
+    elif dimension == "channel" and kpi_id in LEAD_KPIS:
+        sources = [frames["leads"].select("channel")] if "leads" in frames else []
+    elif dimension == "channel" and CATALOG[kpi_id].filters["owner"] == "filtered":
+        sources = [frames["opportunities"].select("channel")] if "opportunities" in frames else []
+    else:
+        sources = [frames["customers"].select(dimension)] if "customers" in frames else []
+    if not sources:
+        return []
+    values = pl.concat(sources).drop_nulls().unique().collect().to_series().to_list()
+    chosen = getattr(scope.filters, dimension)
+    return sorted(v for v in values if not chosen or v in chosen)
+
+
+def breakdown(scope: Scope, kpi_id: str, month: str, dimension: str) -> list[BreakdownRow]:
+    """The KPI's value in `month` per value of the dimension, with each part's share."""
+    if dimension in ("rule", "table"):
+        return _quality_breakdown(scope, kpi_id, dimension)
+    if dimension == "stage":
+        return _stage_breakdown(scope, kpi_id, month)
+    rows = []
+    shown = (scope.as_of.year * 12 + scope.as_of.month) - (int(month[:4]) * 12 + int(month[5:])) + 1
+    for value in _dimension_values(scope, kpi_id, dimension):
+        narrowed = replace(scope.filters, **{dimension: frozenset({value})})
+        result = compute(scope.tables, scope.settings, scope.as_of, shown, narrowed)[kpi_id]
+        rows.append(BreakdownRow(value, dict(result.series).get(month), None))
+    return _with_shares(kpi_id, rows)
+
+
+def _with_shares(kpi_id: str, rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    if kpi_id not in ADDITIVE:
+        return rows
+    total = sum(r.value or 0 for r in rows)
+    return [replace(r, share=(r.value or 0) / total * 100 if total else None) for r in rows]
+
+
+def _stage_breakdown(scope: Scope, kpi_id: str, month: str) -> list[BreakdownRow]:
+    deals = open_deals(scope, month).group_by("stage").agg(amount=pl.col("amount").sum(), count=pl.len())
+    df = deals.collect().sort("stage")
+    column = "amount" if kpi_id == "pipeline_open" else "count"
+    rows = [BreakdownRow(s, float(v), None) for s, v in zip(df["stage"], df[column])]
+    return _with_shares("pipeline_open", rows)
+
+
+def _quality_breakdown(scope: Scope, kpi_id: str, dimension: str) -> list[BreakdownRow]:
+    from revops_tui.kpis.quality import quality_report
+
+    report = quality_report(scope.tables.frames, scope.settings, scope.as_of, problems=scope.tables.problems)
+    score = kpi_id.removeprefix("dq_")
+    checks = [c for c in report.checks if kpi_id == "crm_quality" or c.score == score]
+    groups: dict[str, list[int]] = {}
+    for check in checks:
+        key = check.rule if dimension == "rule" else check.table
+        tally = groups.setdefault(key, [0, 0])
+        tally[0] += check.checked
+        tally[1] += check.failed
+    failures = sum(f for _, f in groups.values())
+    return [
+        BreakdownRow(key, (checked - failed) / checked * 100 if checked else None,
+                     failed / failures * 100 if failures else None)
+        for key, (checked, failed) in sorted(groups.items())
+    ]
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _frames(scope: Scope) -> dict[str, pl.LazyFrame]:
+    frames, _ = filter_tables(scope.tables, scope.filters)
+    return frames
+
+
+def _narrow(scope: Scope, dimension: str | None, value: str | None) -> Scope:
+    if dimension in FILTER_DIMENSIONS and value is not None:
+        return replace(scope, filters=replace(scope.filters, **{dimension: frozenset({value})}))
+    return scope
+
+
+def customer_rows(scope: Scope, month: str, movement: str | None = None) -> pl.LazyFrame:
+    """Customers with MRR at E(M-1) or E(M): MRR from -> to and their movement."""
+    frames = _frames(scope)
+    if "subscriptions" not in frames:
+        raise LookupError(scope.tables.problems.get("subscriptions", "subscriptions unavailable"))
+    cal, k = _calendar(scope, month)
+    levels = subs_frames.day_levels(frames["subscriptions"], cal)
+    chg = subs_frames.changes(levels, cal).filter(pl.col("k") <= k)
+    moves = revenue.classify_movements(chg.filter(pl.col("k") == k), subs_frames.first_active(levels), cal)
+    at = (
+        chg.sort("k")
+        .group_by("customer_id")
+        .agg(
+            mrr_to=pl.col("b").last(),
+            mrr_from=pl.when(pl.col("k").last() == k).then(pl.col("a").last()).otherwise(pl.col("b").last()),
+        )
+        .filter((pl.col("mrr_from") != 0) | (pl.col("mrr_to") != 0))
+        .join(moves.select("customer_id", "movement"), on="customer_id", how="left")
+    )
+    if movement:
+        at = at.filter(pl.col("movement") == movement)
+    out = at.select(
+        "customer_id",
+        mrr_from=subs_frames.from_micro(pl.col("mrr_from")),
+        mrr_to=subs_frames.from_micro(pl.col("mrr_to")),
+        change=subs_frames.from_micro(pl.col("mrr_to") - pl.col("mrr_from")),
+        movement=pl.col("movement").fill_null(""),
+    )
+    if "customers" in scope.tables.frames:
+        info = scope.tables.frames["customers"].select("customer_id", "name", "segment", "region", "channel")
+        out = out.join(info.unique("customer_id", keep="first"), on="customer_id", how="left")
+    return out.sort("change", descending=True)
+
+
+def open_deals(scope: Scope, month: str) -> pl.LazyFrame:
+    """Deals in an open stage at E(M): their latest stage-history row."""
+    frames = _frames(scope)
+    if "opportunity_history" not in frames:
+        raise LookupError(scope.tables.problems.get("opportunity_history", "opportunity_history unavailable"))
+    cal, k = _calendar(scope, month)
+    end = cal.ends[k]
+    rows = (
+        sales.history_rows(frames["opportunity_history"], scope.settings)
+        .filter((pl.col("changed_at") <= end) & (pl.col("next_change").is_null() | (pl.col("next_change") > end)))
+        .filter(pl.col("is_open"))
+        .select("opportunity_id", "stage", "amount", stage_since=pl.col("changed_at"))
+    )
+    if "opportunities" in scope.tables.frames:
+        info = scope.tables.frames["opportunities"].select(
+            "opportunity_id", "owner", "customer_id", "type", "channel", "created_at"
+        ).unique("opportunity_id", keep="first")
+        rows = rows.join(info, on="opportunity_id", how="left")
+    return rows.sort("amount", descending=True)
+
+
+def _closed_deals(scope: Scope, month: str, kpi_id: str) -> pl.LazyFrame:
+    frames = _frames(scope)
+    if "opportunities" not in frames:
+        raise LookupError(scope.tables.problems.get("opportunities", "opportunities unavailable"))
+    cal, k = _calendar(scope, month)
+    s = scope.settings
+    stages = list(s.won_stages) + ([] if kpi_id in ("avg_deal_size", "sales_cycle_days", "quota_attainment") else list(s.lost_stages))
+    deals = frames["opportunities"].filter(pl.col("stage").is_in(stages) & (cal.in_month(pl.col("closed_at")) == k))
+    if kpi_id == "quota_attainment":
+        deals = deals.filter(pl.col("type").is_in(["new_business", "expansion"]))
+    return deals.select(
+        "opportunity_id", "owner", "customer_id", "type", "stage", "amount", "created_at", "closed_at",
+        days=(pl.col("closed_at") - pl.col("created_at")).dt.total_days(),
+    ).sort("closed_at")
+
+
+def _month_rows(scope: Scope, table: str, month: str, date_col: str, columns: list[str]) -> pl.LazyFrame:
+    frames = _frames(scope)
+    if table not in frames:
+        raise LookupError(scope.tables.problems.get(table, f"{table} unavailable"))
+    cal, k = _calendar(scope, month)
+    return frames[table].filter(cal.in_month(pl.col(date_col)) == k).select(columns).sort(date_col)
+
+
+def records(
+    scope: Scope, kpi_id: str, month: str, *, dimension: str | None = None, value: str | None = None,
+    detail: str | None = None,
+) -> pl.DataFrame:
+    """The rows behind the KPI's number in `month` (narrowed by a breakdown row and a detail)."""
+    scope = _narrow(scope, dimension, value)
+    if kpi_id in DQ_IDS:
+        from revops_tui.kpis.quality import failing_records
+
+        score = None if kpi_id in ("crm_quality", "dq_freshness") else kpi_id.removeprefix("dq_")
+        rule = detail or (value if dimension == "rule" else None)
+        table = value if dimension == "table" else None
+        return failing_records(
+            scope.tables.frames, scope.settings, scope.as_of, score=score, table=table, rule=rule
+        ).collect()
+    if kpi_id in CUSTOMER_KPIS or kpi_id in ("nps",):
+        if kpi_id == "nps":
+            lf = _month_rows(scope, "nps_responses", month, "responded_at",
+                             ["response_id", "customer_id", "responded_at", "score"])
+        else:
+            movement = detail or (kpi_id.removeprefix("mrr_") if kpi_id.startswith("mrr_") else None)
+            movement = "new" if kpi_id == "new_mrr" else movement
+            lf = customer_rows(scope, month, movement)
+    elif kpi_id in OPEN_DEAL_KPIS or (dimension == "stage"):
+        lf = open_deals(scope, month)
+        stage = detail or (value if dimension == "stage" else None)
+        if stage:
+            lf = lf.filter(pl.col("stage") == stage)
+    elif kpi_id in CLOSED_DEAL_KPIS:
+        lf = _closed_deals(scope, month, kpi_id)
+    elif kpi_id == "pipeline_generated":
+        lf = _month_rows(scope, "opportunities", month, "created_at",
+                         ["opportunity_id", "lead_id", "owner", "channel", "stage", "amount", "created_at"]
+                         ).filter(pl.col("lead_id").is_not_null())
+    elif kpi_id in LEAD_KPIS:
+        lf = _month_rows(scope, "leads", month, "created_at",
+                         ["lead_id", "channel", "email", "created_at", "qualified_at", "converted_at", "opportunity_id"])
+    elif kpi_id in TICKET_KPIS:
+        date_col = "created_at" if kpi_id == "support_tickets" else "resolved_at"
+        lf = _month_rows(scope, "tickets", month, date_col,
+                         ["ticket_id", "customer_id", "priority", "created_at_ts", "resolved_at_ts", "csat"]
+                         if kpi_id == "support_tickets" else
+                         ["ticket_id", "customer_id", "priority", "created_at_ts", "resolved_at_ts", "csat", "resolved_at"])
+        if kpi_id == "resolution_hours":
+            lf = lf.with_columns(
+                hours=(pl.col("resolved_at_ts") - pl.col("created_at_ts")).dt.total_microseconds() / 3.6e9
+            ).drop("resolved_at")
+    elif kpi_id in SPEND_KPIS:
+        lf = _month_rows(scope, "expenses", month, "date", ["date", "department", "channel", "amount"])
+        if kpi_id == "marketing_cac":
+            lf = lf.filter(pl.col("department") == "marketing")
+        elif kpi_id == "retention_cost":
+            lf = lf.filter(pl.col("department") == "customer_success")
+        else:
+            lf = lf.filter(pl.col("department").is_in(["marketing", "sales"]))
+    else:
+        raise LookupError(f"no records for {kpi_id}")
+    return lf.collect()
+
+
+def record_title(kpi_id: str, detail: str | None = None) -> str:
+    name = CATALOG[kpi_id].label
+    return f"{name} › {detail.capitalize() if detail in MOVEMENTS else detail}" if detail else name
+
+
+__all__ = [
+    "Scope", "scope_of", "BreakdownRow", "dimensions", "breakdown", "records", "record_title",
+    "customer_rows", "open_deals", "MOVEMENTS",
+]

@@ -1,0 +1,207 @@
+"""compute(tables, settings, as_of, months, filters) -> Results.
+
+The data work happens in "parts": each reads one or two tables and yields a small
+frame with one row per month k. All parts are collected together (one
+pl.collect_all, so Polars shares the common scans); a part that fails to read
+(say a corrupt file) is retried alone so that only the KPIs of its tables lose
+their value. The KPI formulas then run over the joined K-row frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from revops_tui.config import Settings
+from revops_tui.kpis import marketing, revenue, sales, success
+from revops_tui.kpis import subscriptions as subs_frames
+from revops_tui.kpis.calendar import Calendar
+from revops_tui.kpis.catalog import CATALOG, DQ_IDS, Kpi
+from revops_tui.kpis.filters import applicability, filter_tables
+from revops_tui.kpis.monthly import dense, join_months, ratio
+from revops_tui.kpis.quality import quality_report
+from revops_tui.kpis.results import Filters, KpiResult, Results
+from revops_tui.loading import Tables
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    tables: tuple[str, ...]
+    build: Callable[[dict[str, pl.LazyFrame], Calendar, Settings], pl.LazyFrame]
+    fill_zero: bool = True  # sums and counts: a month without rows is 0; medians stay null
+
+
+def _subscription_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    subs = f["subscriptions"]
+    levels = subs_frames.day_levels(subs, cal)
+    first = subs_frames.first_active(levels)
+    chg = subs_frames.changes(levels, cal)
+    return (
+        revenue.base(levels, first, chg, cal)
+        .pipe(join_months, revenue.renewals(subs, levels, cal), revenue.backlog(subs, cal))
+        .with_columns(pl.col("renewal_due", "renewed").fill_null(0))
+    )
+
+
+def _adoption_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    levels = subs_frames.day_levels(f["subscriptions"], cal)
+    return success.adoption(f["usage"], subs_frames.changes(levels, cal), cal)
+
+
+PARTS = (
+    Part("subscriptions", ("subscriptions",), _subscription_part),
+    Part("expenses", ("expenses",), lambda f, cal, s: revenue.spend(f["expenses"], cal)),
+    Part("leads", ("leads",), lambda f, cal, s: marketing.leads(f["leads"], cal)),
+    Part("lead_sqo", ("leads", "opportunities"), lambda f, cal, s: sales.lead_to_sqo(f["leads"], f["_all_opportunities"], cal)),
+    Part("pipeline_generated", ("opportunities",), lambda f, cal, s: marketing.pipeline_generated(f["opportunities"], cal)),
+    Part("closed", ("opportunities",), lambda f, cal, s: sales.closed_deals(f["opportunities"], cal, s)),
+    Part("history", ("opportunity_history",), lambda f, cal, s: sales.open_pipeline(f["opportunity_history"], cal, s)),
+    Part("quotas", ("quotas",), lambda f, cal, s: sales.quotas(f["quotas"], cal)),
+    Part("nps", ("nps_responses",), lambda f, cal, s: success.nps(f["nps_responses"], cal)),
+    Part("adoption", ("usage", "subscriptions"), _adoption_part),
+    Part("tickets", ("tickets",), lambda f, cal, s: success.tickets(f["tickets"], cal)),
+    Part("resolution", ("tickets",), lambda f, cal, s: success.resolution(f["tickets"], cal), fill_zero=False),
+)
+
+
+def _kpi_columns(f: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Every KPI column over the joined monthly frame (K rows: cheap, eager)."""
+    f = revenue.overview(f.lazy(), f.lazy().select("k"), settings)
+    f = sales.sales(f)
+    prev_mrr = pl.col("mrr").shift(1)
+    return f.with_columns(
+        lead_conversion_rate=ratio(pl.col("converted"), pl.col("new_leads"), 100.0),
+        new_mrr=pl.col("mrr_new"),
+        marketing_cac=ratio(pl.col("spend_marketing"), pl.col("new_customers")),
+        nps=ratio(pl.col("nps_net"), pl.col("nps_n"), 100.0),
+        book_growth=ratio(pl.col("retained") - prev_mrr, prev_mrr, 100.0),
+        product_adoption=ratio(pl.col("adopting"), pl.col("active"), 100.0),
+        retention_cost=ratio(pl.col("spend_cs"), pl.col("active").shift(1)),
+    ).collect()
+
+
+# Columns each part provides, as zeros when the part cannot run (its KPIs are then unavailable).
+PART_COLUMNS = {
+    "subscriptions": {
+        "mrr": 0.0, "active": 0, "pos_mrr": 0.0, "churned": 0, "new_customers": 0, "retained": 0.0,
+        "nrr_num": 0.0, "grr_num": 0.0, "nrr_den": 0.0, "renewal_due": 0, "renewed": 0, "revenue_backlog": 0.0,
+        **{m: 0.0 for m in revenue.MOVEMENT_IDS},
+    },
+    "expenses": {"spend_marketing": 0.0, "spend_sales": 0.0, "spend_cs": 0.0},
+    "leads": {"new_leads": 0, "converted": 0},
+    "lead_sqo": {"sqo_leads": 0, "sqo": 0},
+    "pipeline_generated": {"pipeline_generated": 0.0},
+    "closed": {"won": 0, "lost": 0, "won_amount": 0.0, "won_days": 0.0, "quota_won": 0.0},
+    "history": {"pipeline_open": 0.0, "open_opportunities": 0},
+    "quotas": {"quota": 0.0, "quota_rows": 0},
+    "nps": {"nps_n": 0, "nps_net": 0},
+    "adoption": {"adopting": 0},
+    "tickets": {"support_tickets": 0},
+    "resolution": {"resolution_hours": None},
+}
+
+
+def _collect_parts(
+    frames: dict[str, pl.LazyFrame], problems: dict[str, str], cal: Calendar, settings: Settings
+) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
+    """Collect every part that has its tables; returns the joined frame, new table problems, errors."""
+    built: list[tuple[Part, pl.LazyFrame]] = []
+    for part in PARTS:
+        if all(t in frames for t in part.tables):
+            lf = part.build(frames, cal, settings)
+            built.append((part, dense(cal, lf, fill_zero=part.fill_zero)))
+    collected: dict[str, pl.DataFrame] = {}
+    errors: list[str] = []
+    new_problems: dict[str, str] = {}
+    try:
+        for (part, _), df in zip(built, pl.collect_all([lf for _, lf in built])):
+            collected[part.name] = df
+    except Exception:
+        failed: list[tuple[Part, Exception]] = []
+        for part, lf in built:
+            try:
+                collected[part.name] = lf.collect()
+            except Exception as exc:  # corrupt page, schema drift between files, ...
+                failed.append((part, exc))
+        ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
+        for part, exc in failed:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            blamed = [t for t in part.tables if t not in ok_tables] or list(part.tables)
+            for table in blamed:
+                new_problems.setdefault(table, f"table {table}: query failed: {message}")
+            errors.append(f"{part.name}: {message}")
+    out = cal.frame().select("k").collect()
+    for part in PARTS:
+        if part.name in collected:
+            out = out.join(collected[part.name], on="k", how="left")
+        else:
+            out = out.with_columns(pl.lit(v).alias(c) for c, v in PART_COLUMNS[part.name].items())
+    return out.sort("k"), new_problems, errors
+
+
+def _clean(value: object) -> float | None:
+    if value is None:
+        return None
+    value = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _result(
+    kpi: Kpi, series: list[tuple[str, float | None]], cal: Calendar, filters: Filters, problems: dict[str, str],
+    extra_reason: str | None = None,
+) -> KpiResult:
+    na, ignored = applicability(kpi, filters)
+    reasons = [problems[t] for t in kpi.tables if t in problems]
+    if extra_reason:
+        reasons.append(extra_reason)
+    if na:
+        reasons.append("not available with filter " + ", ".join(na))
+    if reasons:
+        blank = [(m, None) for m, _ in series]
+        return KpiResult(kpi, None, cal.partial, blank, False, "; ".join(dict.fromkeys(reasons)), tuple(ignored))
+    value = series[-1][1] if series else None
+    return KpiResult(kpi, value, cal.partial, series, True, None, tuple(ignored))
+
+
+def compute(
+    tables: Tables, settings: Settings, as_of: dt.date, months: int | None = None, filters: Filters | None = None
+) -> Results:
+    """Every KPI of the catalog for the months ending with the as-of month."""
+    filters = filters or Filters()
+    cal = Calendar(as_of, months or settings.months)
+    frames, filter_problems = filter_tables(tables, filters)
+    if "opportunities" in tables.frames:
+        frames["_all_opportunities"] = tables.frames["opportunities"]
+    problems = {**tables.problems, **filter_problems}
+
+    with warnings.catch_warnings():
+        # join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
+        warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
+        monthly, part_problems, errors = _collect_parts(frames, problems, cal, settings)
+    problems.update(part_problems)
+    values = _kpi_columns(monthly, settings)
+    shown = values.filter(pl.col("k") >= cal.first_shown)
+    labels = cal.labels()
+
+    kpis: dict[str, KpiResult] = {}
+    for kpi in CATALOG.values():
+        if kpi.id in DQ_IDS:
+            continue
+        series = [(m, _clean(v)) for m, v in zip(labels, shown[kpi.id].to_list())]
+        kpis[kpi.id] = _result(kpi, series, cal, filters, problems)
+
+    report = quality_report(tables.frames, settings, as_of, problems=tables.problems)
+    for kpi_id in DQ_IDS:
+        kpi = CATALOG[kpi_id]
+        series = [(labels[-1], _clean(report.scores.get(kpi_id)))]
+        kpis[kpi_id] = _result(kpi, series, cal, filters, problems, report.unavailable.get(kpi_id))
+    return Results(
+        as_of=as_of, months=labels, partial=cal.partial, filters=filters, kpis=kpis,
+        problems=problems, errors=errors,
+    )

@@ -1,0 +1,104 @@
+"""The Filters section of kpis.md: narrow each table by the filters that apply to it."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from revops_tui.kpis.catalog import FILTER_NAMES, FILTERED, IGNORED, NA, Kpi
+from revops_tui.kpis.results import Filters
+from revops_tui.loading import Tables
+
+CUSTOMER_TABLES = ("subscriptions", "tickets", "nps_responses", "usage")
+
+
+def _match(column: str, values: frozenset[str]) -> pl.Expr:
+    return pl.col(column).is_in(sorted(values))  # null never matches
+
+
+def _customer_ids(customers: pl.LazyFrame, filters: Filters, names: tuple[str, ...]) -> pl.LazyFrame:
+    cond = pl.lit(True)
+    for name in names:
+        if getattr(filters, name):
+            cond = cond & _match(name, getattr(filters, name))
+    return customers.filter(cond).select("customer_id").unique()
+
+
+def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFrame], dict[str, str]]:
+    """Each table narrowed by the active filters that apply to it.
+
+    Returns (frames, problems): a table that needs `customers` for a customer
+    filter while `customers` is unusable gets a problem instead of a frame.
+    """
+    frames = dict(tables.frames)
+    problems: dict[str, str] = {}
+    active = filters.active()
+    customer_filters = tuple(n for n in ("segment", "region", "channel") if n in active)
+    deal_customer_filters = tuple(n for n in ("segment", "region") if n in active)
+    customers = tables.get("customers")
+
+    if customer_filters:
+        if customers is None:
+            why = f"{tables.problems.get('customers')} (needed for the {', '.join(customer_filters)} filter)"
+            for name in CUSTOMER_TABLES:
+                frames.pop(name, None)
+                problems[name] = why
+        else:
+            ids = _customer_ids(customers, filters, customer_filters)
+            for name in CUSTOMER_TABLES:
+                if name in frames:
+                    frames[name] = frames[name].join(ids, on="customer_id", how="semi")
+
+    if "channel" in active:
+        if "leads" in frames:
+            frames["leads"] = frames["leads"].filter(_match("channel", active["channel"]))
+        if "expenses" in frames:
+            frames["expenses"] = frames["expenses"].filter(
+                (pl.col("department") == "marketing") & _match("channel", active["channel"])
+            )
+
+    deal_filter = bool(deal_customer_filters) or "owner" in active or "channel" in active
+    if deal_filter and "opportunities" in frames:
+        opps = frames["opportunities"]
+        if "owner" in active:
+            opps = opps.filter(_match("owner", active["owner"]))
+        if "channel" in active:
+            opps = opps.filter(_match("channel", active["channel"]))
+        if deal_customer_filters:
+            if customers is None:
+                why = f"{tables.problems.get('customers')} (needed for the {', '.join(deal_customer_filters)} filter)"
+                frames.pop("opportunities", None)
+                problems["opportunities"] = why
+                opps = None
+            else:
+                ids = _customer_ids(customers, filters, deal_customer_filters)
+                opps = opps.join(ids, on="customer_id", how="semi")
+        if opps is not None:
+            frames["opportunities"] = opps
+    if deal_filter and "opportunity_history" in frames:
+        if "opportunities" in frames:
+            frames["opportunity_history"] = frames["opportunity_history"].join(
+                frames["opportunities"].select("opportunity_id").unique(), on="opportunity_id", how="semi"
+            )
+        else:
+            frames.pop("opportunity_history")
+            problems["opportunity_history"] = problems.get("opportunities") or (
+                f"{tables.problems.get('opportunities')} (needed to filter opportunity_history)"
+            )
+    if "owner" in active and "quotas" in frames:
+        frames["quotas"] = frames["quotas"].filter(_match("owner", active["owner"]))
+    return frames, problems
+
+
+def applicability(kpi: Kpi, filters: Filters) -> tuple[list[str], list[str]]:
+    """(filters under which the KPI has no value, filters it ignores)."""
+    na, ignored = [], []
+    for name in FILTER_NAMES:
+        if getattr(filters, name):
+            mode = kpi.filters[name]
+            if mode == NA:
+                na.append(name)
+            elif mode == IGNORED:
+                ignored.append(name)
+            else:
+                assert mode == FILTERED
+    return na, ignored

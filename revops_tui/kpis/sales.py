@@ -1,0 +1,111 @@
+"""Sales Ops KPIs: lead to SQO, open pipeline from stage history, wins, cycle, velocity, quota."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from revops_tui.config import Settings
+from revops_tui.kpis.calendar import Calendar
+from revops_tui.kpis.monthly import over_ranges, per_month, ratio, rolling
+
+
+def lead_to_sqo(leads_lf: pl.LazyFrame, all_opps: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
+    """Leads created in M whose opportunity (by leads.opportunity_id or opportunities.lead_id)
+    has qualified_at set; the opportunity is looked up among all deals (Filters section)."""
+    qualified = all_opps.filter(pl.col("qualified_at").is_not_null())
+    by_opp = qualified.select("opportunity_id").unique().with_columns(_q1=pl.lit(True))
+    by_lead = (
+        qualified.filter(pl.col("lead_id").is_not_null())
+        .select("lead_id")
+        .unique()
+        .with_columns(_q2=pl.lit(True))
+    )
+    flagged = (
+        leads_lf.select("lead_id", "opportunity_id", "created_at")
+        .join(by_opp, on="opportunity_id", how="left")
+        .join(by_lead, on="lead_id", how="left")
+    )
+    return per_month(
+        flagged,
+        cal.in_month(pl.col("created_at")),
+        sqo_leads=pl.len(),
+        sqo=(pl.col("_q1").fill_null(False) | pl.col("_q2").fill_null(False)).cast(pl.Int64).sum(),
+    )
+
+
+def history_rows(history: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
+    """Stage history with the day each row stops being the deal's latest.
+
+    Rows of one day keep their file order: the last one of the day is the latest.
+    """
+    closed = list(settings.won_stages) + list(settings.lost_stages)
+    return (
+        history.with_row_index("_row")
+        .sort("opportunity_id", "changed_at", "_row")
+        .with_columns(
+            next_change=pl.col("changed_at").shift(-1).over("opportunity_id"),
+            is_open=~pl.col("stage").is_in(closed),  # unknown stages count as open (rule 3)
+        )
+    )
+
+
+def open_pipeline(history: pl.LazyFrame, cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    """pipeline_open, open_opportunities per k: each deal's latest history row with changed_at <= E(k).
+
+    A row is the latest for the months k with changed_at <= E(k) < next change.
+    """
+    rows = history_rows(history, settings).filter(pl.col("is_open"))
+    return over_ranges(
+        cal,
+        rows.with_columns(lo=cal.reached(pl.col("changed_at")), hi=cal.reached(pl.col("next_change"))),
+        "lo",
+        "hi",
+        {"pipeline_open": pl.col("amount").fill_nan(0.0), "open_opportunities": pl.lit(1, dtype=pl.Int64)},
+    )
+
+
+def closed_deals(opps: pl.LazyFrame, cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    """Counts and sums of deals closed per month (rules 13-14: current state, stage decides)."""
+    won = pl.col("stage").is_in(list(settings.won_stages))
+    lost = pl.col("stage").is_in(list(settings.lost_stages))
+    amount = pl.col("amount").fill_nan(0.0)
+    days = (pl.col("closed_at") - pl.col("created_at")).dt.total_days().cast(pl.Float64)
+    return per_month(
+        opps.filter(won | lost),
+        cal.in_month(pl.col("closed_at")),
+        won=won.cast(pl.Int64).sum(),
+        lost=lost.cast(pl.Int64).sum(),
+        won_amount=amount.filter(won).sum(),
+        won_days=days.filter(won).sum(),
+        quota_won=amount.filter(won & pl.col("type").is_in(["new_business", "expansion"])).sum(),
+    )
+
+
+def quotas(quotas_lf: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
+    """Quota rows per month (the full month's quota, also for the partial month: rule 16)."""
+    k = cal.month_index(pl.col("month"))
+    return (
+        quotas_lf.with_columns(k=k)
+        .filter(pl.col("k").is_between(0, cal.size - 1))
+        .group_by("k")
+        .agg(quota=pl.col("amount").fill_nan(0.0).sum(), quota_rows=pl.len())
+    )
+
+
+def sales(f: pl.LazyFrame) -> pl.LazyFrame:
+    """Sales KPI columns over a dense frame holding the columns built above."""
+    won3, lost3 = rolling(pl.col("won"), 3), rolling(pl.col("lost"), 3)
+    v = ratio(rolling(pl.col("won_amount"), 3), won3)
+    w = ratio(won3, won3 + lost3)
+    cycle = ratio(rolling(pl.col("won_days"), 3), won3)
+    return f.with_columns(
+        lead_to_sqo_rate=ratio(pl.col("sqo"), pl.col("sqo_leads"), 100.0),
+        win_rate=ratio(pl.col("won"), pl.col("won") + pl.col("lost"), 100.0),
+        avg_deal_size=ratio(pl.col("won_amount"), pl.col("won")),
+        sales_cycle_days=ratio(pl.col("won_days"), pl.col("won")),
+        # rule 15: no value when nothing was won in the three months or L is 0
+        pipeline_velocity=ratio(pl.col("open_opportunities") * v * w, cycle),
+        quota_attainment=pl.when(pl.col("quota_rows") > 0).then(
+            ratio(pl.col("quota_won"), pl.col("quota"), 100.0)
+        ),
+    )

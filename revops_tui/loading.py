@@ -1,0 +1,217 @@
+"""Find the Parquet tables of the data contract, scan them lazily and check them.
+
+Nothing here reads rows: the schema comes from Parquet metadata. Each table is
+returned as a LazyFrame with exactly the contract's columns under the contract's
+names and types (Datetime -> UTC calendar date; optional columns that are absent
+become null columns), or as a problem message that names what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from revops_tui.config import Settings
+from revops_tui.contract import EVENT_DATES, TABLES, TIMESTAMP_COLUMNS, Column
+
+TYPE_NAMES = {
+    "str": "a string (Utf8/String, Categorical or Enum)",
+    "date": "a date (Date, or Datetime taken as its UTC date)",
+    "float": "a number (any float or integer type)",
+    "int": "a whole number (any integer type)",
+    "bool": "Boolean",
+}
+
+
+@dataclass
+class Tables:
+    """The loaded tables: a LazyFrame per valid table, a message per failed one."""
+
+    data: str
+    frames: dict[str, pl.LazyFrame] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str) -> pl.LazyFrame | None:
+        return self.frames.get(name)
+
+    def missing(self, names: tuple[str, ...] | list[str]) -> list[str]:
+        """Problems of the named tables (empty when all are usable)."""
+        return [self.problems[n] for n in names if n not in self.frames]
+
+
+def _is_url(data: Path | str) -> bool:
+    return isinstance(data, str) and "://" in data
+
+
+def _type_ok(dtype: pl.DataType, kind: str) -> bool:
+    if kind == "str":
+        return dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))
+    if kind == "date":
+        return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    if kind == "float":
+        return dtype.is_numeric()
+    if kind == "int":
+        return dtype.is_integer()
+    if kind == "bool":
+        return dtype == pl.Boolean
+    raise ValueError(kind)
+
+
+def _as_utc_datetime(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return expr.dt.cast_time_unit("us")
+    return expr.cast(pl.Datetime("us"))
+
+
+def _normalise(col: Column, source: str, dtype: pl.DataType | None) -> pl.Expr:
+    target = {"str": pl.String, "date": pl.Date, "float": pl.Float64, "int": pl.Int64, "bool": pl.Boolean}[
+        col.type
+    ]
+    if dtype is None:  # optional column absent from the file
+        return pl.lit(None, dtype=target).alias(col.name)
+    expr = pl.col(source)
+    if col.type == "date" and isinstance(dtype, pl.Datetime):
+        return _as_utc_datetime(expr, dtype).dt.date().alias(col.name)
+    return expr.cast(target).alias(col.name)
+
+
+def _scan(location: Path | str, storage: dict[str, str]) -> tuple[pl.LazyFrame | None, list[str]]:
+    """Scan NAME.parquet or the folder NAME/ (any depth, Hive partitions)."""
+    options = dict(storage_options=storage or None)
+    if _is_url(location):
+        return pl.scan_parquet(str(location), hive_partitioning=True, **options), [str(location)]
+    path = Path(location)
+    if path.is_dir():
+        files = sorted(str(p) for p in path.rglob("*.parquet") if p.is_file())
+        if not files:
+            return None, []
+        return pl.scan_parquet(files, hive_partitioning=True, hive_schema=None), files
+    return pl.scan_parquet(path), [str(path)]
+
+
+def _locate(data: Path | str, name: str) -> Path | str | None:
+    if _is_url(data):
+        return data.rstrip("/") + f"/{name}/**/*.parquet"  # type: ignore[union-attr]
+    folder = Path(data)
+    for candidate in (folder / f"{name}.parquet", folder / name):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def load_table(settings: Settings, name: str) -> tuple[pl.LazyFrame | None, str | None, list[str]]:
+    """One table: (frame, None, files) when usable, (None, problem, files) when not."""
+    data = settings.data
+    location = _locate(data, name)
+    if location is None:
+        return None, f"table {name} not found in {data}/ (expected {name}.parquet or {name}/)", []
+    try:
+        lf, files = _scan(location, settings.storage)
+    except Exception as exc:  # unreadable folder, bad URL, ...
+        return None, f"table {name}: cannot read {location}: {_short(exc)}", []
+    if lf is None:
+        return None, f"table {name}: folder {location} holds no Parquet files", []
+    shown = files[0] if len(files) == 1 else f"{location} ({len(files)} files)"
+    try:
+        schema = lf.collect_schema()
+    except Exception as exc:
+        return None, f"table {name}: cannot read {shown}: {_short(exc)}", files
+    mapping = settings.columns.get(name, {})
+    exprs: list[pl.Expr] = []
+    errors: list[str] = []
+    for col in TABLES[name]:
+        source = mapping.get(col.name, col.name)
+        label = col.name if source == col.name else f"{col.name} (mapped to '{source}')"
+        if source not in schema:
+            if col.optional:
+                exprs.append(_normalise(col, source, None))
+                continue
+            errors.append(f"column {label} is missing (expected {TYPE_NAMES[col.type]})")
+            continue
+        dtype = schema[source]
+        if not _type_ok(dtype, col.type):
+            errors.append(f"column {label} has type {dtype}, expected {TYPE_NAMES[col.type]}")
+            continue
+        exprs.append(_normalise(col, source, dtype))
+        if col.name in TIMESTAMP_COLUMNS.get(name, ()):
+            exprs.append(_as_utc_datetime(pl.col(source), dtype).alias(f"{col.name}_ts"))
+    if errors:
+        return None, f"table {name} ({shown}): " + "; ".join(errors), files
+    return lf.select(exprs), None, files
+
+
+def load_tables(settings: Settings) -> Tables:
+    """Scan every table of the contract; never raises for bad data."""
+    tables = Tables(data=str(settings.data))
+    for name in TABLES:
+        lf, problem, files = load_table(settings, name)
+        tables.sources[name] = files
+        if lf is None:
+            tables.problems[name] = problem or f"table {name} unavailable"
+        else:
+            tables.frames[name] = lf
+    return tables
+
+
+def data_folder_problem(settings: Settings) -> str | None:
+    """A message when the data folder itself is missing (an input error)."""
+    if _is_url(settings.data):
+        return None
+    folder = Path(settings.data)
+    if not folder.exists():
+        return f"data folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"data path {folder} is not a folder"
+    return None
+
+
+def newest_event_date(tables: Tables) -> dt.date | None:
+    """The newest event date over rule 21's columns: the as-of day for "latest"."""
+    parts = [
+        lf.select([pl.col(c).max() for c in EVENT_DATES[name]]).select(
+            pl.max_horizontal(pl.all()).alias("d")
+        )
+        for name, lf in tables.frames.items()
+        if name in EVENT_DATES
+    ]
+    if not parts:
+        return None
+    values = []
+    for frame in _collect_each(parts):
+        if frame is not None and frame.height:
+            values.append(frame["d"][0])
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+def _collect_each(parts: list[pl.LazyFrame]) -> list[pl.DataFrame | None]:
+    try:
+        return pl.collect_all(parts)
+    except Exception:
+        out: list[pl.DataFrame | None] = []
+        for part in parts:
+            try:
+                out.append(part.collect())
+            except Exception:
+                out.append(None)
+        return out
+
+
+def resolve_as_of(value: str, tables: Tables, today: dt.date | None = None) -> dt.date:
+    """The as-of day for "latest", "today" or an ISO date."""
+    if value == "today":
+        return today or dt.date.today()
+    if value == "latest":
+        return newest_event_date(tables) or today or dt.date.today()
+    return dt.date.fromisoformat(value)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,77 @@
+"""From command-line options to settings, tables and results (shared by the CLI and the TUI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from revops_tui.config import ConfigError, Settings, load_settings, parse_as_of
+from revops_tui.kpis.engine import compute
+from revops_tui.kpis.results import Filters, Results
+from revops_tui.loading import Tables, data_folder_problem, load_tables, resolve_as_of
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def config_path(option: str | None) -> Path | None:
+    """--config PATH, else ./config.toml when present, else None (defaults)."""
+    if option:
+        return Path(option)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def settings_from_options(
+    config: str | None = None,
+    data: str | None = None,
+    as_of: str | None = None,
+    months: int | None = None,
+    read_only: bool | None = None,
+) -> tuple[Settings, list[str]]:
+    """Settings of the config file with the command-line overrides; raises ConfigError."""
+    settings, notes = load_settings(config_path(config))
+    if as_of is not None:
+        try:
+            as_of = parse_as_of(as_of)
+        except ValueError as exc:
+            raise ConfigError(f"--as-of: {exc}") from None
+    if months is not None and not 1 <= months <= 240:
+        raise ConfigError(f"--months must be between 1 and 240, not {months}")
+    data_value: Path | str | None = None
+    if data is not None:
+        data_value = data if "://" in data else Path(data)
+    return settings.with_overrides(
+        data=data_value, as_of=as_of, months=months, read_only=read_only or None
+    ), notes
+
+
+@dataclass
+class Snapshot:
+    """One load of the data and the KPIs computed from it."""
+
+    settings: Settings
+    tables: Tables
+    as_of: dt.date
+    results: Results
+    loaded_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+
+def load(settings: Settings) -> tuple[Tables, dt.date]:
+    """Scan the tables and resolve the as-of day; raises ConfigError for a missing data folder."""
+    problem = data_folder_problem(settings)
+    if problem:
+        raise ConfigError(problem)
+    tables = load_tables(settings)
+    return tables, resolve_as_of(settings.as_of, tables)
+
+
+def run(settings: Settings, filters: Filters | None = None) -> Snapshot:
+    """Load and compute every KPI."""
+    tables, as_of = load(settings)
+    results = compute(tables, settings, as_of, settings.months, filters or Filters())
+    return Snapshot(settings, tables, as_of, results)
+
+
+def validation_problems(tables: Tables) -> dict[str, str]:
+    """Problems of tables that exist but failed validation (missing tables are not errors)."""
+    return {name: msg for name, msg in tables.problems.items() if " not found in " not in msg}
