@@ -11,7 +11,7 @@ import argparse
 import csv
 import io
 import json
-import logging
+import datetime
 import sys
 import traceback
 from pathlib import Path
@@ -300,8 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = log_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            logging.basicConfig(filename=path, level=logging.ERROR)
-            logging.getLogger("revops_tui").error("unexpected error\n%s", traceback.format_exc())
+            with path.open("a", encoding="utf-8") as log:
+                log.write(f"--- {datetime.datetime.now().isoformat()} revops-tui {' '.join(sys.argv[1:])}\n")
+                log.write(traceback.format_exc())
             where = f"details in {path}"
         except OSError:
             where = "the log could not be written:\n" + traceback.format_exc()

@@ -63,9 +63,19 @@ class Calendar:
         return [self.label(k) for k in range(self.first_shown, self.size)]
 
     def month_index(self, expr: pl.Expr) -> pl.Expr:
-        """k of the calendar month holding the date (may be < 0 or >= K)."""
-        base = self.starts[0].year * 12 + self.starts[0].month - 1
-        return (expr.dt.year().cast(pl.Int32) * 12 + expr.dt.month().cast(pl.Int32) - 1 - base).cast(pl.Int32)
+        """k of the calendar month holding the date: -1 before the window, K after its last month.
+
+        A binary search over the month starts: much cheaper than taking year and month apart.
+        """
+        starts = pl.Series("starts", self.starts, dtype=pl.Date)
+        k = pl.lit(starts).search_sorted(expr, side="right").cast(pl.Int32) - 1
+        return (
+            pl.when(expr.is_null())
+            .then(None)
+            .when(expr > month_end(self.as_of))
+            .then(pl.lit(self.size, dtype=pl.Int32))
+            .otherwise(k)
+        )
 
     def in_month(self, expr: pl.Expr) -> pl.Expr:
         """k of the window month the date is *in* (null outside the window or after as-of)."""

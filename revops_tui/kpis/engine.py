@@ -38,20 +38,37 @@ class Part:
 
 
 def _subscription_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
-    subs = f["subscriptions"]
-    levels = subs_frames.day_levels(subs, cal)
-    first = subs_frames.first_active(levels)
-    chg = subs_frames.changes(levels, cal)
+    subs, levels, chg = f["subscriptions"], f["_levels"], f["_changes"]
     return (
-        revenue.base(levels, first, chg, cal)
+        revenue.base(levels, subs_frames.first_active(levels), chg, cal)
         .pipe(join_months, revenue.renewals(subs, levels, cal), revenue.backlog(subs, cal))
         .with_columns(pl.col("renewal_due", "renewed").fill_null(0))
     )
 
 
 def _adoption_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
-    levels = subs_frames.day_levels(f["subscriptions"], cal)
-    return success.adoption(f["usage"], subs_frames.changes(levels, cal), cal)
+    return success.adoption(f["usage"], f["_changes"], cal)
+
+
+def _shared_frames(frames: dict[str, pl.LazyFrame], cal: Calendar) -> dict[str, str]:
+    """Materialise the customer MRR frames most parts read (Polars would otherwise
+    recompute them in each part); returns a problem for subscriptions if it cannot be read."""
+    if "subscriptions" not in frames:
+        return {}
+    levels = subs_frames.day_levels(frames["subscriptions"], cal)
+    try:
+        levels_df = levels.collect()
+    except Exception as exc:
+        frames.pop("subscriptions")
+        return {"subscriptions": f"table subscriptions: query failed: {_first_line(exc)}"}
+    frames["_levels"] = levels_df.lazy()
+    frames["_changes"] = subs_frames.changes(frames["_levels"], cal).collect().lazy()
+    return {}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 PARTS = (
@@ -131,7 +148,7 @@ def _collect_parts(
                 failed.append((part, exc))
         ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
         for part, exc in failed:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = _first_line(exc)
             blamed = [t for t in part.tables if t not in ok_tables] or list(part.tables)
             for table in blamed:
                 new_problems.setdefault(table, f"table {table}: query failed: {message}")
@@ -183,6 +200,7 @@ def compute(
     with warnings.catch_warnings():
         # join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
         warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
+        problems.update(_shared_frames(frames, cal))
         monthly, part_problems, errors = _collect_parts(frames, problems, cal, settings)
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)

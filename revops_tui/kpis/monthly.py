@@ -53,3 +53,21 @@ def rolling(expr: pl.Expr, months: int) -> pl.Expr:
 
 def lag(expr: pl.Expr, n: int = 1) -> pl.Expr:
     return expr.shift(n)
+
+
+# Window functions over many small groups (`.over(customer_id)` with tens of thousands of
+# customers) are slow in Polars; on a frame sorted by the key the same results come from
+# plain shifts and a global running sum, which are fast and exact for integers.
+
+
+def shift_within(expr: pl.Expr, key: str, n: int = 1, fill: object = None) -> pl.Expr:
+    """expr.shift(n).over(key) on a frame sorted by key."""
+    same = pl.col(key) == pl.col(key).shift(n)
+    return pl.when(same.fill_null(False)).then(expr.shift(n)).otherwise(pl.lit(fill))
+
+
+def cum_sum_within(expr: pl.Expr, key: str) -> pl.Expr:
+    """expr.cum_sum().over(key) on a frame sorted by key (expr integer, so exact)."""
+    total = expr.cum_sum()
+    first = (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
+    return total - pl.when(first).then(total - expr).otherwise(None).forward_fill()

@@ -6,7 +6,7 @@ import polars as pl
 
 from revops_tui.config import Settings
 from revops_tui.kpis.calendar import Calendar
-from revops_tui.kpis.monthly import over_ranges, per_month, ratio, rolling
+from revops_tui.kpis.monthly import over_ranges, per_month, ratio, rolling, shift_within
 
 
 def lead_to_sqo(leads_lf: pl.LazyFrame, all_opps: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
@@ -43,7 +43,7 @@ def history_rows(history: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
         history.with_row_index("_row")
         .sort("opportunity_id", "changed_at", "_row")
         .with_columns(
-            next_change=pl.col("changed_at").shift(-1).over("opportunity_id"),
+            next_change=shift_within(pl.col("changed_at"), "opportunity_id", -1),
             is_open=~pl.col("stage").is_in(closed),  # unknown stages count as open (rule 3)
         )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from revops_tui.kpis.calendar import Calendar
+from revops_tui.kpis.monthly import cum_sum_within, shift_within
 
 MICRO = 1_000_000
 
@@ -45,7 +46,7 @@ def day_levels(subs: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
         .group_by("customer_id", "date")
         .agg(pl.col("delta").sum())
         .sort("customer_id", "date")
-        .with_columns(level=pl.col("delta").cum_sum().over("customer_id"))
+        .with_columns(level=cum_sum_within(pl.col("delta"), "customer_id"))
         .drop("delta")
     )
 
@@ -66,7 +67,7 @@ def changes(levels: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
         .group_by("customer_id", "k")
         .agg(b=pl.col("level").sort_by("date").last())
         .sort("customer_id", "k")
-        .with_columns(a=pl.col("b").shift(1, fill_value=0).over("customer_id"))
+        .with_columns(a=shift_within(pl.col("b"), "customer_id", 1, 0))
         .filter(pl.col("a") != pl.col("b"))
     )
 
@@ -76,6 +77,6 @@ def intervals(chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     return chg.sort("customer_id", "k").select(
         "customer_id",
         k_from=pl.col("k"),
-        k_to=pl.col("k").shift(-1, fill_value=cal.size).over("customer_id"),
+        k_to=shift_within(pl.col("k"), "customer_id", -1, cal.size),
         v=pl.col("b"),
     )

@@ -1,0 +1,175 @@
+"""`revops-tui report` / `check` / `demo-data`: output shapes, exit statuses and error messages."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from revops_tui import cli
+from revops_tui.kpis.catalog import CATALOG
+from tests.builders import frame, sub
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path, monkeypatch):
+    """Run from an empty folder so the repo's ./config.toml is not picked up."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    frame("subscriptions", [sub("c1", 100, "2024-01-05"), sub("c2", 50, "2023-06-01", "2024-02-10")]) \
+        .collect().write_parquet(folder / "subscriptions.parquet")
+    frame("customers", [
+        {"customer_id": "c1", "name": "One", "email": "a@b.co", "segment": "SMB", "region": "NA",
+         "channel": "organic", "created_at": "2024-01-01"},
+        {"customer_id": "c2", "name": "Two", "email": "c@d.co", "segment": "Enterprise", "region": "EMEA",
+         "channel": "events", "created_at": "2023-06-01"},
+    ]).collect().write_parquet(folder / "customers.parquet")
+    return folder
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_json_shape(capsys, data):
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--months", "2",
+                         "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["as_of"] == "2024-02-15" and doc["currency"] == "USD" and doc["filters"] == {}
+    ids = [k["id"] for k in doc["kpis"]]
+    assert set(ids) == set(CATALOG) and len(ids) == len(CATALOG)
+    mrr = next(k for k in doc["kpis"] if k["id"] == "mrr")
+    assert set(mrr) >= {"id", "name", "department", "unit", "better", "value", "partial", "available", "reason",
+                        "target", "status", "series"}
+    assert mrr["value"] == 100.0 and mrr["partial"] is True and mrr["status"] == "no target"
+    assert mrr["series"] == [{"month": "2024-01", "value": 150.0}, {"month": "2024-02", "value": 100.0}]
+    churn = next(k for k in doc["kpis"] if k["id"] == "logo_churn_rate")
+    assert churn["value"] == 50.0  # percent units
+    cac = next(k for k in doc["kpis"] if k["id"] == "cac")
+    assert cac["available"] is False and cac["value"] is None and "expenses" in cac["reason"]
+    dq = next(k for k in doc["kpis"] if k["id"] == "dq_completeness")
+    assert len(dq["series"]) == 1 and dq["series"][0]["month"] == "2024-02"
+    assert {k["id"] for k in doc["kpis"] if k["id"].startswith("mrr_")} == {
+        "mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction", "mrr_churn"}
+
+
+def test_report_json_with_filters(capsys, data):
+    code, out, _ = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--segment", "SMB",
+                       "--segment", "Mid", "--owner", "ann", "--format", "json")
+    doc = json.loads(out)
+    assert doc["filters"] == {"segment": ["Mid", "SMB"], "owner": ["ann"]}
+    mrr = next(k for k in doc["kpis"] if k["id"] == "mrr")
+    assert mrr["value"] == 100.0 and mrr["not_filtered_by"] == ["owner"]
+
+
+def test_report_csv(capsys, data):
+    code, out, _ = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--months", "3",
+                       "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["id", "month", "value"]
+    assert ["mrr", "2024-02", "100.0"] in rows
+    assert ["cac", "2024-02", ""] in rows
+    dq_rows = [r for r in rows if r[0] == "dq_validity"]
+    assert len(dq_rows) == 1
+
+
+def test_report_table(capsys, data, tmp_path):
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15")
+    assert code == 0
+    assert "as of 2024-02-15 (month to date)" in out
+    for title in ("Overview", "Marketing", "Sales", "Customer Success", "Data Quality"):
+        assert f"\n{title}\n" in out
+    line = next(l for l in out.splitlines() if l.startswith("MRR "))
+    assert "$100" in line and "▼ -33.3%" in line
+    assert "unavailable" in next(l for l in out.splitlines() if l.startswith("CAC "))
+    assert "as-of day used: 2024-02-15" in err
+
+
+def test_report_output_file(capsys, data, tmp_path):
+    target = tmp_path / "out.json"
+    code, out, _ = run(capsys, "report", "--data", str(data), "--format", "json", "--output", str(target))
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["as_of"] == "2024-01-05"  # latest: newest event date (end_date is none)
+
+
+def test_options_before_the_subcommand_are_kept(capsys, data):
+    code, out, _ = run(capsys, "--data", str(data), "--as-of", "2024-01-31", "report", "--format", "json")
+    assert json.loads(out)["as_of"] == "2024-01-31"
+
+
+def test_bad_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["report", "--format", "xml"])
+    assert exc.value.code == 2
+
+
+def test_bad_as_of_exits_2(capsys, data):
+    code, _, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-13-45")
+    assert code == 2 and "--as-of" in err and "Traceback" not in err
+
+
+def test_missing_data_folder_exits_2(capsys, tmp_path):
+    code, out, err = run(capsys, "report", "--data", str(tmp_path / "nope"))
+    assert code == 2 and err.strip() == f"error: data folder {tmp_path / 'nope'} does not exist"
+
+
+def test_unreadable_config_exits_2(capsys, tmp_path):
+    bad = tmp_path / "config.toml"
+    bad.write_text("months = = 2\n")
+    code, _, err = run(capsys, "report", "--config", str(bad))
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_invalid_table_exits_2_but_prints_the_rest(capsys, data):
+    (data / "leads.parquet").write_bytes(b"garbage")
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
+    assert code == 2
+    assert "error: table leads: cannot read" in err
+    doc = json.loads(out)
+    assert next(k for k in doc["kpis"] if k["id"] == "mrr")["value"] == 100.0
+    leads = next(k for k in doc["kpis"] if k["id"] == "new_leads")
+    assert leads["available"] is False and "cannot read" in leads["reason"]
+
+
+def test_unexpected_error_points_to_the_log(capsys, data, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "log_path", lambda: tmp_path / "log" / "revops-tui.log")
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("revops_tui.session.compute", boom)
+    code, _, err = run(capsys, "report", "--data", str(data))
+    assert code == 3 and "kaboom" in err and str(tmp_path / "log" / "revops-tui.log") in err
+    assert "RuntimeError: kaboom" in (tmp_path / "log" / "revops-tui.log").read_text()
+
+
+def test_check_exit_codes(capsys, data, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    assert run(capsys, "check", "--config", str(config))[0] == 0  # no targets: nothing off track
+    (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 1000\n[logo_churn_rate]\nvalue = 49\ndirection = \"lower\"\n")
+    code, out, _ = run(capsys, "check", "--config", str(config))
+    # mrr 100 vs 1000: off track; churn 50% vs 49% lower-is-better, within 5% of 49: at risk
+    assert code == 1
+    assert "off track" in out and "MRR" in out and "at risk" in out and "Churn rate (logos)" in out
+    (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 100\n")
+    assert run(capsys, "check", "--config", str(config))[0] == 0
+    (tmp_path / "targets.toml").write_text("[mrr\nvalue = 100\n")
+    code, _, err = run(capsys, "check", "--config", str(config))
+    assert code == 2 and "targets.toml" in err
+
+
+def test_demo_data_command(capsys, tmp_path):
+    code, out, _ = run(capsys, "demo-data", str(tmp_path / "demo"), "--customers", "40", "--months", "6")
+    assert code == 0 and "subscriptions" in out
+    assert pl.read_parquet(tmp_path / "demo" / "customers.parquet").height >= 40
