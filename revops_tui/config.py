@@ -41,7 +41,7 @@ class Settings:
         default_factory=lambda: {name: 1.0 for name in QUALITY_SCORES}
     )
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
-    storage: dict[str, str] = field(default_factory=dict)
+    storage: dict[str, object] = field(default_factory=dict)
     config_path: Path | None = None
 
     @property
@@ -216,7 +216,12 @@ def _settings_from(path: Path, text: str, raw: dict[str, Any]) -> tuple[Settings
         }
 
     storage_raw = r.section(("storage",), None)
-    storage = {key: str(r.get(("storage",), storage_raw, key, "str", None)) for key in storage_raw}
+    storage = {}
+    for key, value in storage_raw.items():
+        if not isinstance(value, (str, int, float, bool)):
+            raise r.fail(("storage",), key, f"expected a string, number or boolean, found {value!r}")
+        # object_store takes "true"/"false" for switches; numbers (max_retries) stay numbers
+        storage[key] = str(value).lower() if isinstance(value, bool) else value
 
     settings = Settings(
         data=_resolve(base, data) if data is not None else base / "data",

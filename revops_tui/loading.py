@@ -81,11 +81,11 @@ def _normalise(col: Column, source: str, dtype: pl.DataType | None) -> pl.Expr:
     return expr.cast(target).alias(col.name)
 
 
-def _scan(location: Path | str, storage: dict[str, str]) -> tuple[pl.LazyFrame | None, list[str]]:
+def _scan(location: Path | str, storage: dict[str, object]) -> tuple[pl.LazyFrame | None, list[str]]:
     """Scan NAME.parquet or the folder NAME/ (any depth, Hive partitions)."""
-    options = dict(storage_options=storage or None)
     if _is_url(location):
-        return pl.scan_parquet(str(location), hive_partitioning=True, **options), [str(location)]
+        lf = pl.scan_parquet(str(location), hive_partitioning=True, storage_options=storage or None)
+        return lf, [str(location)]
     path = Path(location)
     if path.is_dir():
         files = sorted(str(p) for p in path.rglob("*.parquet") if p.is_file())
@@ -95,10 +95,26 @@ def _scan(location: Path | str, storage: dict[str, str]) -> tuple[pl.LazyFrame |
     return pl.scan_parquet(path), [str(path)]
 
 
-def _locate(data: Path | str, name: str) -> Path | str | None:
-    if _is_url(data):
-        return data.rstrip("/") + f"/{name}/**/*.parquet"  # type: ignore[union-attr]
-    folder = Path(data)
+def _locate_url(data: str, name: str, storage: dict[str, object]) -> str | None:
+    """NAME.parquet or NAME/ under an object-store prefix; None when neither exists."""
+    base = data.rstrip("/")
+    for candidate in (f"{base}/{name}.parquet", f"{base}/{name}/"):
+        try:
+            pl.scan_parquet(candidate, hive_partitioning=True, storage_options=storage or None).collect_schema()
+            return candidate
+        except FileNotFoundError:
+            continue
+        except Exception as exc:  # unreachable store, bad credentials: the scan reports it
+            if "expanded paths were empty" in str(exc):
+                continue
+            return candidate
+    return None
+
+
+def _locate(settings: Settings, name: str) -> Path | str | None:
+    if _is_url(settings.data):
+        return _locate_url(str(settings.data), name, settings.storage)
+    folder = Path(settings.data)
     for candidate in (folder / f"{name}.parquet", folder / name):
         if candidate.exists():
             return candidate
@@ -108,7 +124,7 @@ def _locate(data: Path | str, name: str) -> Path | str | None:
 def load_table(settings: Settings, name: str) -> tuple[pl.LazyFrame | None, str | None, list[str]]:
     """One table: (frame, None, files) when usable, (None, problem, files) when not."""
     data = settings.data
-    location = _locate(data, name)
+    location = _locate(settings, name)
     if location is None:
         return None, f"table {name} not found in {data}/ (expected {name}.parquet or {name}/)", []
     try:
