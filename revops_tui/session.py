@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from revops_tui.cache import ResultsCache, cache_key, file_signature
 from revops_tui.config import ConfigError, Settings, load_settings, parse_as_of
 from revops_tui.kpis.engine import compute
 from revops_tui.kpis.results import Filters, Results
@@ -65,11 +66,22 @@ def load(settings: Settings) -> tuple[Tables, dt.date]:
     return tables, resolve_as_of(settings.as_of, tables)
 
 
-def run(settings: Settings, filters: Filters | None = None) -> Snapshot:
-    """Load and compute every KPI."""
+def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache | None = None) -> Snapshot:
+    """Load and compute every KPI (results from the cache when its key matches)."""
+    filters = filters or Filters()
+    key = cache_key(settings, filters, file_signature(settings)) if cache else None
     tables, as_of = load(settings)
-    results = compute(tables, settings, as_of, settings.months, filters or Filters())
+    results = cache.get(key) if cache else None
+    if results is None:
+        results = compute(tables, settings, as_of, settings.months, filters)
+        if cache and not results.errors:
+            cache.put(key, results)
     return Snapshot(settings, tables, as_of, results)
+
+
+def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> Results | None:
+    """The last results for exactly these inputs, without reading any data (for a first frame)."""
+    return cache.get(cache_key(settings, filters, file_signature(settings)))
 
 
 def validation_problems(tables: Tables) -> dict[str, str]:

@@ -1,0 +1,113 @@
+"""Results cache: keyed by every input file's (path, size, mtime), the settings, filters, as-of and
+months, in memory (switching back to a filter never recomputes) and on disk in the user's cache
+folder (a restart shows the last numbers at once, then confirms them). A changed file changes the
+key, so stale results are never served as current."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from revops_tui.config import Settings
+from revops_tui.contract import TABLES
+from revops_tui.kpis.catalog import CATALOG
+from revops_tui.kpis.results import Filters, KpiResult, Results
+
+FORMAT = 1
+
+
+def file_signature(settings: Settings) -> list[tuple[str, int, int]] | None:
+    """(path, size, mtime_ns) of every Parquet file of the data folder; None for object stores."""
+    if isinstance(settings.data, str) and "://" in settings.data:
+        return None
+    folder = Path(settings.data)
+    out: list[tuple[str, int, int]] = []
+    for name in TABLES:
+        for candidate in (folder / f"{name}.parquet", folder / name):
+            paths = sorted(candidate.rglob("*.parquet")) if candidate.is_dir() else [candidate]
+            for path in paths:
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                out.append((str(path), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def cache_key(settings: Settings, filters: Filters, signature: list | None) -> str | None:
+    if signature is None:
+        return None
+    fields = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
+              if f.name not in ("targets_file", "read_only", "refresh_seconds", "config_path")}
+    if settings.as_of == "today":
+        fields["as_of"] = dt.date.today().isoformat()
+    payload = json.dumps([FORMAT, fields, filters.as_dict(), signature], default=str, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def to_json(results: Results) -> dict:
+    return {
+        "as_of": results.as_of.isoformat(), "months": results.months, "partial": results.partial,
+        "filters": results.filters.as_dict(), "problems": results.problems, "errors": results.errors,
+        "kpis": {k: {"value": r.value, "series": r.series, "available": r.available, "reason": r.reason,
+                     "not_filtered_by": list(r.not_filtered_by)} for k, r in results.kpis.items()},
+    }
+
+
+def from_json(doc: dict) -> Results:
+    kpis = {
+        k: KpiResult(CATALOG[k], v["value"], doc["partial"], [tuple(p) for p in v["series"]], v["available"],
+                     v["reason"], tuple(v["not_filtered_by"]))
+        for k, v in doc["kpis"].items() if k in CATALOG
+    }
+    return Results(dt.date.fromisoformat(doc["as_of"]), doc["months"], doc["partial"],
+                   Filters.of(**doc["filters"]), kpis, doc["problems"], doc["errors"])
+
+
+class ResultsCache:
+    """Memory (a few recent keys) in front of one JSON file per key in the cache folder."""
+
+    def __init__(self, folder: Path | None = None, keep: int = 16):
+        if folder is None:
+            from platformdirs import user_cache_dir
+
+            folder = Path(user_cache_dir("revops-tui")) / "results"
+        self.folder = folder
+        self.keep = keep
+        self._memory: OrderedDict[str, Results] = OrderedDict()
+
+    def get(self, key: str | None) -> Results | None:
+        if key is None:
+            return None
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return self._memory[key]
+        try:
+            results = from_json(json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no entry, or one from another version: recompute
+        self._remember(key, results)
+        return results
+
+    def put(self, key: str | None, results: Results) -> None:
+        if key is None:
+            return
+        self._remember(key, results)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(to_json(results)), encoding="utf-8")
+            os.replace(tmp, self.folder / f"{key}.json")
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+    def _remember(self, key: str, results: Results) -> None:
+        self._memory[key] = results
+        self._memory.move_to_end(key)
+        while len(self._memory) > self.keep:
+            self._memory.popitem(last=False)
