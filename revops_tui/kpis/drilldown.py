@@ -172,22 +172,22 @@ def customer_rows(scope: Scope, month: str, movement: str | None = None) -> pl.L
     if "subscriptions" not in frames:
         raise LookupError(scope.tables.problems.get("subscriptions", "subscriptions unavailable"))
     cal, k = _calendar(scope, month)
-    levels = subs_frames.day_levels(frames["subscriptions"], cal)
-    chg = subs_frames.changes(levels, cal).filter(pl.col("k") <= k)
-    moves = revenue.classify_movements(chg.filter(pl.col("k") == k), subs_frames.first_active(levels), cal)
+    mrr = subs_frames.customer_mrr(frames["subscriptions"], cal)
+    chg = mrr.changes.filter(pl.col("k") <= k)
+    moves = revenue.classify_movements(chg.filter(pl.col("k") == k), subs_frames.first_active(mrr.levels), cal)
     at = (
         chg.sort("k")
-        .group_by("customer_id")
+        .group_by("cid")
         .agg(
             mrr_to=pl.col("b").last(),
             mrr_from=pl.when(pl.col("k").last() == k).then(pl.col("a").last()).otherwise(pl.col("b").last()),
         )
         .filter((pl.col("mrr_from") != 0) | (pl.col("mrr_to") != 0))
-        .join(moves.select("customer_id", "movement"), on="customer_id", how="left")
+        .join(moves.select("cid", "movement"), on="cid", how="left")
     )
     if movement:
         at = at.filter(pl.col("movement") == movement)
-    out = at.select(
+    out = mrr.with_ids(at).select(
         "customer_id",
         mrr_from=subs_frames.from_micro(pl.col("mrr_from")),
         mrr_to=subs_frames.from_micro(pl.col("mrr_to")),

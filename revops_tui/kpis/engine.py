@@ -37,17 +37,17 @@ class Part:
     fill_zero: bool = True  # sums and counts: a month without rows is 0; medians stay null
 
 
-def _subscription_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
-    subs, levels, chg = f["subscriptions"], f["_levels"], f["_changes"]
+def _subscription_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    subs, mrr = f["subscriptions"], f["_mrr"]
     return (
-        revenue.base(levels, subs_frames.first_active(levels), chg, cal)
-        .pipe(join_months, revenue.renewals(subs, levels, cal), revenue.backlog(subs, cal))
+        revenue.base(mrr.levels, subs_frames.first_active(mrr.levels), mrr.changes, cal)
+        .pipe(join_months, revenue.renewals(subs, mrr, cal), revenue.backlog(subs, cal))
         .with_columns(pl.col("renewal_due", "renewed").fill_null(0))
     )
 
 
-def _adoption_part(f: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings) -> pl.LazyFrame:
-    return success.adoption(f["usage"], f["_changes"], cal)
+def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
+    return success.adoption(f["usage"], f["_mrr"], cal)
 
 
 def _shared_frames(frames: dict[str, pl.LazyFrame], cal: Calendar) -> dict[str, str]:
@@ -55,14 +55,11 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], cal: Calendar) -> dict[str, 
     recompute them in each part); returns a problem for subscriptions if it cannot be read."""
     if "subscriptions" not in frames:
         return {}
-    levels = subs_frames.day_levels(frames["subscriptions"], cal)
     try:
-        levels_df = levels.collect()
+        frames["_mrr"] = subs_frames.customer_mrr(frames["subscriptions"], cal)  # type: ignore[assignment]
     except Exception as exc:
         frames.pop("subscriptions")
         return {"subscriptions": f"table subscriptions: query failed: {_first_line(exc)}"}
-    frames["_levels"] = levels_df.lazy()
-    frames["_changes"] = subs_frames.changes(frames["_levels"], cal).collect().lazy()
     return {}
 
 

@@ -14,7 +14,7 @@ MOVEMENT_IDS = ("mrr_new", "mrr_reactivation", "mrr_expansion", "mrr_contraction
 
 
 def classify_movements(chg: pl.LazyFrame, first: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
-    """Each month-end change of a customer with its movement and amount (micro units).
+    """Each month-end change of a customer (cid) with its movement and amount (micro units).
 
     kpis.md: with a = MRR_c(E(M-1)) and b = MRR_c(E(M)): new / reactivation when
     a = 0 < b (new when the customer's first active day is in M), expansion when
@@ -27,7 +27,7 @@ def classify_movements(chg: pl.LazyFrame, first: pl.LazyFrame, cal: Calendar) ->
     month_start = cal.frame().select("k", "start")
     return (
         chg.filter(pl.col("k") >= 1)
-        .join(first, on="customer_id", how="left")
+        .join(first, on="cid", how="left")
         .join(month_start, on="k", how="left")
         .with_columns(
             movement=pl.when((a <= 0) & (b > 0))
@@ -101,10 +101,10 @@ def _retention(chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     """
     iv = subs_frames.intervals(chg, cal)
     then = iv.filter(pl.col("v") > 0).select(
-        "customer_id", i_from=pl.col("k_from") + 12, i_to=pl.col("k_to") + 12, v_then=pl.col("v")
+        "cid", i_from=pl.col("k_from") + 12, i_to=pl.col("k_to") + 12, v_then=pl.col("v")
     )
     now = iv.filter(pl.col("v") != 0)
-    pairs = now.join(then, on="customer_id").with_columns(
+    pairs = now.join(then, on="cid").with_columns(
         lo=pl.max_horizontal("k_from", "i_from").clip(upper_bound=cal.size),
         hi=pl.min_horizontal("k_to", "i_to").clip(upper_bound=cal.size),
     )
@@ -117,7 +117,7 @@ def _retention(chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     )
 
 
-def renewals(subs: pl.LazyFrame, levels: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
+def renewals(subs: pl.LazyFrame, mrr: subs_frames.CustomerMrr, cal: Calendar) -> pl.LazyFrame:
     """renewal_due, renewed per k (rule 9)."""
     due = (
         subs.filter(
@@ -128,10 +128,11 @@ def renewals(subs: pl.LazyFrame, levels: pl.LazyFrame, cal: Calendar) -> pl.Lazy
         .with_columns(k=cal.in_month(pl.col("term_end")))
         .filter(pl.col("k").is_not_null())
         .unique()
+        .pipe(mrr.to_cid)
         .sort("term_end")
     )
     looked_up = due.join_asof(
-        levels.sort("date"), left_on="term_end", right_on="date", by="customer_id", strategy="backward"
+        mrr.levels.sort("date"), left_on="term_end", right_on="date", by="cid", strategy="backward"
     )
     return looked_up.group_by("k").agg(
         renewal_due=pl.len(), renewed=(pl.col("level").fill_null(0) > 0).cast(pl.Int64).sum()

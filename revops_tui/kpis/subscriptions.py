@@ -2,10 +2,13 @@
 
 MRR is handled in integer micro-units (1e-6 of the currency) so that running
 sums of +mrr / -mrr events are exact and "compared exactly" (rule 7) is not at
-the mercy of float rounding.
+the mercy of float rounding. Customers are numbered (`cid`) once, so that the
+sorts and joins over millions of rows compare integers, not strings.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -31,52 +34,73 @@ def valid_rows(subs: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     )
 
 
-def day_levels(subs: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
-    """customer_id, date, level: MRR_c on `date` and every day up to its next row.
+@dataclass(frozen=True)
+class CustomerMrr:
+    """Materialised frames (collected once, then read by every KPI that needs them).
 
-    One row per customer and day on which its MRR changes, up to the as-of day.
+    codes:   cid, customer_id
+    levels:  cid, date, level -- MRR_c on `date` and every day up to its next row, one row per
+             customer and day on which its MRR changes, up to the as-of day
+    changes: cid, k, a, b -- MRR_c at E(k-1) and E(k), for the months where they differ;
+             between two rows a customer's month-end MRR stays b, before its first row it is 0,
+             and month 0 also takes everything before the window
     """
-    rows = valid_rows(subs, cal).select("customer_id", "start_date", "end_date", m=to_micro(pl.col("mrr")))
-    starts = rows.select("customer_id", date=pl.col("start_date"), delta=pl.col("m"))
-    ends = rows.filter(pl.col("end_date") <= cal.as_of).select(
-        "customer_id", date=pl.col("end_date"), delta=-pl.col("m")
+
+    codes: pl.LazyFrame
+    levels: pl.LazyFrame
+    changes: pl.LazyFrame
+
+    def with_ids(self, lf: pl.LazyFrame) -> pl.LazyFrame:
+        """Replace cid by customer_id."""
+        return lf.join(self.codes, on="cid", how="left").drop("cid")
+
+    def to_cid(self, lf: pl.LazyFrame) -> pl.LazyFrame:
+        """Replace customer_id by cid (rows of customers without subscriptions drop out)."""
+        return lf.join(self.codes, on="customer_id", how="inner").drop("customer_id")
+
+
+def customer_mrr(subs: pl.LazyFrame, cal: Calendar) -> CustomerMrr:
+    """Collect the shared customer MRR frames (raises what reading the table raises)."""
+    codes = subs.select("customer_id").unique().sort("customer_id").with_row_index("cid").collect()
+    rows = (
+        valid_rows(subs, cal)
+        .select("customer_id", "start_date", "end_date", m=to_micro(pl.col("mrr")))
+        .join(codes.lazy(), on="customer_id")
     )
-    return (
+    starts = rows.select("cid", date=pl.col("start_date"), delta=pl.col("m"))
+    ends = rows.filter(pl.col("end_date") <= cal.as_of).select("cid", date=pl.col("end_date"), delta=-pl.col("m"))
+    levels = (
         pl.concat([starts, ends])
-        .group_by("customer_id", "date")
+        .group_by("cid", "date")
         .agg(pl.col("delta").sum())
-        .sort("customer_id", "date")
-        .with_columns(level=cum_sum_within(pl.col("delta"), "customer_id"))
+        .sort("cid", "date")
+        .with_columns(level=cum_sum_within(pl.col("delta"), "cid"))
         .drop("delta")
+        .collect()
     )
+    changes = (
+        levels.lazy()
+        .with_columns(k=cal.reached(pl.col("date")))
+        .group_by("cid", "k")
+        .agg(b=pl.col("level").sort_by("date").last())
+        .sort("cid", "k")
+        .with_columns(a=shift_within(pl.col("b"), "cid", 1, 0))
+        .filter(pl.col("a") != pl.col("b"))
+        .collect()
+    )
+    return CustomerMrr(codes.lazy(), levels.lazy(), changes.lazy())
 
 
 def first_active(levels: pl.LazyFrame) -> pl.LazyFrame:
-    """customer_id, first_day: the first day with MRR_c > 0 (rule 7: a 0-MRR trial is not it)."""
-    return levels.filter(pl.col("level") > 0).group_by("customer_id").agg(first_day=pl.col("date").min())
-
-
-def changes(levels: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
-    """customer_id, k, a, b: MRR_c at E(k-1) and E(k) (micro), for the months where it differs.
-
-    Between two rows a customer's month-end MRR stays b; before its first row it is 0.
-    Month 0 also takes everything before the window.
-    """
-    return (
-        levels.with_columns(k=cal.reached(pl.col("date")))
-        .group_by("customer_id", "k")
-        .agg(b=pl.col("level").sort_by("date").last())
-        .sort("customer_id", "k")
-        .with_columns(a=shift_within(pl.col("b"), "customer_id", 1, 0))
-        .filter(pl.col("a") != pl.col("b"))
-    )
+    """cid, first_day: the first day with MRR_c > 0 (rule 7: a 0-MRR trial is not it)."""
+    return levels.filter(pl.col("level") > 0).group_by("cid").agg(first_day=pl.col("date").min())
 
 
 def intervals(chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
-    """customer_id, k_from, k_to, v: MRR_c(E(k)) = v for k in [k_from, k_to)."""
-    return chg.sort("customer_id", "k").select(
-        "customer_id",
+    """cid, k_from, k_to, v: MRR_c(E(k)) = v for k in [k_from, k_to)."""
+    return chg.sort("cid", "k").select(
+        "cid",
         k_from=pl.col("k"),
-        k_to=shift_within(pl.col("k"), "customer_id", -1, cal.size),
+        k_to=shift_within(pl.col("k"), "cid", -1, cal.size),
         v=pl.col("b"),
     )

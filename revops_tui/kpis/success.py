@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from revops_tui.kpis.calendar import Calendar
+from revops_tui.kpis.subscriptions import CustomerMrr
 from revops_tui.kpis.monthly import per_month
 
 
@@ -19,17 +20,18 @@ def nps(responses: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     )
 
 
-def adoption(usage: pl.LazyFrame, chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
+def adoption(usage: pl.LazyFrame, mrr: CustomerMrr, cal: Calendar) -> pl.LazyFrame:
     """Customers active at E(k) with active_users > 0 on a usage day in k (rule 17)."""
     used = (
         usage.filter(pl.col("active_users") > 0)
         .select("customer_id", k=cal.in_month(pl.col("date")))
         .filter(pl.col("k").is_not_null())
         .unique()
+        .pipe(mrr.to_cid)
         .sort("k")
     )
-    month_end_mrr = chg.select("customer_id", "k", "b").sort("k")
-    matched = used.join_asof(month_end_mrr, on="k", by="customer_id", strategy="backward")
+    month_end_mrr = mrr.changes.select("cid", "k", "b").sort("k")
+    matched = used.join_asof(month_end_mrr, on="k", by="cid", strategy="backward")
     return matched.filter(pl.col("b") > 0).group_by("k").agg(adopting=pl.len())
 
 
