@@ -24,7 +24,7 @@ from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.catalog import CATALOG, DQ_IDS, Kpi
 from revops_tui.kpis.filters import applicability, filter_tables
 from revops_tui.kpis.monthly import dense, join_months, ratio
-from revops_tui.kpis.quality import quality_report
+from revops_tui.kpis.quality import plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.loading import Tables
 
@@ -121,31 +121,39 @@ PART_COLUMNS = {
 }
 
 
-def _collect_parts(
-    frames: dict[str, pl.LazyFrame], problems: dict[str, str], cal: Calendar, settings: Settings
-) -> tuple[pl.DataFrame, dict[str, str], list[str]]:
-    """Collect every part that has its tables; returns the joined frame, new table problems, errors."""
-    built: list[tuple[Part, pl.LazyFrame]] = []
-    for part in PARTS:
-        if all(t in frames for t in part.tables):
-            lf = part.build(frames, cal, settings)
-            built.append((part, dense(cal, lf, fill_zero=part.fill_zero)))
-    collected: dict[str, pl.DataFrame] = {}
-    errors: list[str] = []
-    new_problems: dict[str, str] = {}
+def _collect_all(frames: list[pl.LazyFrame]) -> tuple[dict[int, pl.DataFrame], dict[int, Exception]]:
+    """Collect all frames at once; when that fails, each alone, so one bad table spoils only itself."""
     try:
-        for (part, _), df in zip(built, pl.collect_all([lf for _, lf in built])):
-            collected[part.name] = df
+        return dict(enumerate(pl.collect_all(frames))), {}
     except Exception:
-        failed: list[tuple[Part, Exception]] = []
-        for part, lf in built:
+        done: dict[int, pl.DataFrame] = {}
+        failed: dict[int, Exception] = {}
+        for i, lf in enumerate(frames):
             try:
-                collected[part.name] = lf.collect()
+                done[i] = lf.collect()
             except Exception as exc:  # corrupt page, schema drift between files, ...
-                failed.append((part, exc))
-        ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
-        for part, exc in failed:
-            message = _first_line(exc)
+                failed[i] = exc
+        return done, failed
+
+
+def _collect_parts(
+    frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, extra: list[pl.LazyFrame]
+) -> tuple[pl.DataFrame, dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
+    """Collect every part that has its tables, together with `extra` frames (one collect).
+
+    Returns the joined monthly frame, new table problems, error messages, and the extra
+    frames' results and errors by position.
+    """
+    built = [(p, dense(cal, p.build(frames, cal, settings), fill_zero=p.fill_zero))
+             for p in PARTS if all(t in frames for t in p.tables)]
+    done, failed = _collect_all([lf for _, lf in built] + extra)
+    collected = {p.name: done[i] for i, (p, _) in enumerate(built) if i in done}
+    ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
+    new_problems: dict[str, str] = {}
+    errors: list[str] = []
+    for i, (part, _) in enumerate(built):
+        if i in failed:
+            message = _first_line(failed[i])
             blamed = [t for t in part.tables if t not in ok_tables] or list(part.tables)
             for table in blamed:
                 new_problems.setdefault(table, f"table {table}: query failed: {message}")
@@ -156,7 +164,10 @@ def _collect_parts(
             out = out.join(collected[part.name], on="k", how="left")
         else:
             out = out.with_columns(pl.lit(v).alias(c) for c, v in PART_COLUMNS[part.name].items())
-    return out.sort("k"), new_problems, errors
+    n = len(built)
+    extra_done = {i - n: df for i, df in done.items() if i >= n}
+    extra_failed = {i - n: _first_line(exc) for i, exc in failed.items() if i >= n}
+    return out.sort("k"), new_problems, errors, extra_done, extra_failed
 
 
 def _clean(value: object) -> float | None:
@@ -198,7 +209,8 @@ def compute(
         # join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
         warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
         problems.update(_shared_frames(frames, cal))
-        monthly, part_problems, errors = _collect_parts(frames, problems, cal, settings)
+        quality = plan_quality(tables.frames, settings, as_of, problems=tables.problems)
+        monthly, part_problems, errors, q_done, q_failed = _collect_parts(frames, cal, settings, quality.frames)
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)
     shown = values.filter(pl.col("k") >= cal.first_shown)
@@ -211,7 +223,7 @@ def compute(
         series = [(m, _clean(v)) for m, v in zip(labels, shown[kpi.id].to_list())]
         kpis[kpi.id] = _result(kpi, series, cal, filters, problems)
 
-    report = quality_report(tables.frames, settings, as_of, problems=tables.problems)
+    report = quality.finish(q_done, q_failed)
     for kpi_id in DQ_IDS:
         kpi = CATALOG[kpi_id]
         series = [(labels[-1], _clean(report.scores.get(kpi_id)))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from revops_tui.kpis.calendar import Calendar
-from revops_tui.kpis.subscriptions import CustomerMrr
+from revops_tui.kpis.subscriptions import CustomerMrr, intervals
 from revops_tui.kpis.monthly import per_month
 
 
@@ -20,19 +20,42 @@ def nps(responses: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     )
 
 
+BITS = 62  # months per usage bitmask word (an Int64 holds 63 bits; one spare)
+
+
 def adoption(usage: pl.LazyFrame, mrr: CustomerMrr, cal: Calendar) -> pl.LazyFrame:
-    """Customers active at E(k) with active_users > 0 on a usage day in k (rule 17)."""
-    used = (
+    """Customers active at E(k) with active_users > 0 on a usage day in k (rule 17).
+
+    Usage is the largest table (tens of millions of rows), so it is folded once into one
+    bitmask per customer (bit k set: used the product in month k) by a group-by on the
+    customer alone; the masks are then matched with each customer's active intervals,
+    one cheap expression per month.
+    """
+    k = pl.col("k").cast(pl.Int64)
+    masks = (
         usage.filter(pl.col("active_users") > 0)
         .select("customer_id", k=cal.in_month(pl.col("date")))
         .filter(pl.col("k").is_not_null())
-        .unique()
+        .group_by("customer_id", word=k // BITS)
+        .agg(mask=pl.lit(2, dtype=pl.Int64).pow(k % BITS).cast(pl.Int64).bitwise_or())
         .pipe(mrr.to_cid)
-        .sort("k")
     )
-    month_end_mrr = mrr.changes.select("cid", "k", "b").sort("k")
-    matched = used.join_asof(month_end_mrr, on="k", by="cid", strategy="backward")
-    return matched.filter(pl.col("b") > 0).group_by("k").agg(adopting=pl.len())
+    active = intervals(mrr.changes, cal).filter(pl.col("v") > 0).select("cid", "k_from", "k_to")
+    rows = active.join(masks, on="cid")
+    per_month_counts = [
+        (
+            (pl.col("word") == m // BITS)
+            & (pl.col("k_from") <= m)
+            & (pl.col("k_to") > m)
+            & ((pl.col("mask") // (2 ** (m % BITS))) % 2 == 1)
+        ).sum().alias(str(m))
+        for m in range(cal.size)
+    ]
+    return (
+        rows.select(per_month_counts)
+        .unpivot(variable_name="k", value_name="adopting")
+        .select(pl.col("k").cast(pl.Int32), pl.col("adopting").cast(pl.Int64))
+    )
 
 
 def tickets(tickets_lf: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
