@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from revops_tui.config import Settings
+from revops_tui.lazy import collect_each, first_line
 from revops_tui.contract import EVENT_DATES, TABLES, TIMESTAMP_COLUMNS, Column
 
 TYPE_NAMES = {
@@ -130,14 +131,14 @@ def load_table(settings: Settings, name: str) -> tuple[pl.LazyFrame | None, str 
     try:
         lf, files = _scan(location, settings.storage)
     except Exception as exc:  # unreadable folder, bad URL, ...
-        return None, f"table {name}: cannot read {location}: {_short(exc)}", []
+        return None, f"table {name}: cannot read {location}: {first_line(exc)}", []
     if lf is None:
         return None, f"table {name}: folder {location} holds no Parquet files", []
     shown = files[0] if len(files) == 1 else f"{location} ({len(files)} files)"
     try:
         schema = lf.collect_schema()
     except Exception as exc:
-        return None, f"table {name}: cannot read {shown}: {_short(exc)}", files
+        return None, f"table {name}: cannot read {shown}: {first_line(exc)}", files
     mapping = settings.columns.get(name, {})
     exprs: list[pl.Expr] = []
     errors: list[str] = []
@@ -199,24 +200,12 @@ def newest_event_date(tables: Tables) -> dt.date | None:
     if not parts:
         return None
     values = []
-    for frame in _collect_each(parts):
-        if frame is not None and frame.height:
+    done, _ = collect_each(parts)  # an unreadable table simply gives no date
+    for frame in done.values():
+        if frame.height:
             values.append(frame["d"][0])
     values = [v for v in values if v is not None]
     return max(values) if values else None
-
-
-def _collect_each(parts: list[pl.LazyFrame]) -> list[pl.DataFrame | None]:
-    try:
-        return pl.collect_all(parts)
-    except Exception:
-        out: list[pl.DataFrame | None] = []
-        for part in parts:
-            try:
-                out.append(part.collect())
-            except Exception:
-                out.append(None)
-        return out
 
 
 def resolve_as_of(value: str, tables: Tables, today: dt.date | None = None) -> dt.date:
@@ -226,8 +215,3 @@ def resolve_as_of(value: str, tables: Tables, today: dt.date | None = None) -> d
     if value == "latest":
         return newest_event_date(tables) or today or dt.date.today()
     return dt.date.fromisoformat(value)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

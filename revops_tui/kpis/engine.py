@@ -26,6 +26,7 @@ from revops_tui.kpis.filters import applicability, filter_tables
 from revops_tui.kpis.monthly import dense, join_months, ratio
 from revops_tui.kpis.quality import plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
+from revops_tui.lazy import collect_each, first_line
 from revops_tui.loading import Tables
 
 
@@ -59,13 +60,8 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], cal: Calendar) -> dict[str, 
         frames["_mrr"] = subs_frames.customer_mrr(frames["subscriptions"], cal)  # type: ignore[assignment]
     except Exception as exc:
         frames.pop("subscriptions")
-        return {"subscriptions": f"table subscriptions: query failed: {_first_line(exc)}"}
+        return {"subscriptions": f"table subscriptions: query failed: {first_line(exc)}"}
     return {}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 PARTS = (
@@ -121,21 +117,6 @@ PART_COLUMNS = {
 }
 
 
-def _collect_all(frames: list[pl.LazyFrame]) -> tuple[dict[int, pl.DataFrame], dict[int, Exception]]:
-    """Collect all frames at once; when that fails, each alone, so one bad table spoils only itself."""
-    try:
-        return dict(enumerate(pl.collect_all(frames))), {}
-    except Exception:
-        done: dict[int, pl.DataFrame] = {}
-        failed: dict[int, Exception] = {}
-        for i, lf in enumerate(frames):
-            try:
-                done[i] = lf.collect()
-            except Exception as exc:  # corrupt page, schema drift between files, ...
-                failed[i] = exc
-        return done, failed
-
-
 def _collect_parts(
     frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, extra: list[pl.LazyFrame]
 ) -> tuple[pl.DataFrame, dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
@@ -146,14 +127,14 @@ def _collect_parts(
     """
     built = [(p, dense(cal, p.build(frames, cal, settings), fill_zero=p.fill_zero))
              for p in PARTS if all(t in frames for t in p.tables)]
-    done, failed = _collect_all([lf for _, lf in built] + extra)
+    done, failed = collect_each([lf for _, lf in built] + extra)
     collected = {p.name: done[i] for i, (p, _) in enumerate(built) if i in done}
     ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
     new_problems: dict[str, str] = {}
     errors: list[str] = []
     for i, (part, _) in enumerate(built):
         if i in failed:
-            message = _first_line(failed[i])
+            message = first_line(failed[i])
             blamed = [t for t in part.tables if t not in ok_tables] or list(part.tables)
             for table in blamed:
                 new_problems.setdefault(table, f"table {table}: query failed: {message}")
@@ -166,7 +147,7 @@ def _collect_parts(
             out = out.with_columns(pl.lit(v).alias(c) for c, v in PART_COLUMNS[part.name].items())
     n = len(built)
     extra_done = {i - n: df for i, df in done.items() if i >= n}
-    extra_failed = {i - n: _first_line(exc) for i, exc in failed.items() if i >= n}
+    extra_failed = {i - n: first_line(exc) for i, exc in failed.items() if i >= n}
     return out.sort("k"), new_problems, errors, extra_done, extra_failed
 
 
@@ -230,5 +211,5 @@ def compute(
         kpis[kpi_id] = _result(kpi, series, cal, filters, problems, report.unavailable.get(kpi_id))
     return Results(
         as_of=as_of, months=labels, partial=cal.partial, filters=filters, kpis=kpis,
-        problems=problems, errors=errors,
+        problems=problems, errors=errors, quality=report,
     )

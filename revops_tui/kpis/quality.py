@@ -51,6 +51,7 @@ import polars as pl
 
 from revops_tui.config import Settings
 from revops_tui.contract import EVENT_DATES
+from revops_tui.lazy import collect_each, first_line
 
 SCORES = ("completeness", "validity", "consistency", "uniqueness", "accuracy")
 SCORE_IDS = {name: f"dq_{name}" for name in SCORES}
@@ -386,25 +387,9 @@ RULES: tuple[Rule, ...] = (
 # --------------------------------------------------------------------------- report
 
 
-def _message(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
 def _collect(plan: list[tuple[tuple, pl.LazyFrame]]) -> tuple[dict[int, pl.DataFrame], dict[int, str]]:
-    """Collect every frame at once; if that fails, each alone so one bad table spoils only itself."""
-    frames = [lf for _, lf in plan]
-    try:
-        return dict(enumerate(pl.collect_all(frames))), {}
-    except Exception:
-        done: dict[int, pl.DataFrame] = {}
-        errors: dict[int, str] = {}
-        for i, lf in enumerate(frames):
-            try:
-                done[i] = lf.collect()
-            except Exception as exc:  # corrupt page, schema drift between files, ...
-                errors[i] = _message(exc)
-        return done, errors
+    done, failed = collect_each([lf for _, lf in plan])
+    return done, {i: first_line(exc) for i, exc in failed.items()}
 
 
 def _available(rule: Rule, frames: Frames) -> bool:

@@ -60,6 +60,7 @@ class Results:
     kpis: dict[str, KpiResult]
     problems: dict[str, str] = field(default_factory=dict)  # table -> message
     errors: list[str] = field(default_factory=list)  # query errors, with the KPIs they hit
+    quality: object | None = None  # the QualityReport (checks with pass counts) behind the dq_* KPIs
 
     def __getitem__(self, kpi_id: str) -> KpiResult:
         return self.kpis[kpi_id]
