@@ -1,0 +1,1 @@
+"""The Textual workspace: departments, KPI cards, drill-down to records (issue 4)."""

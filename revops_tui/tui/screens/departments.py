@@ -1,0 +1,271 @@
+"""The main screen: five department panes of KPI cards on tabs."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, DataTable, Static
+
+from revops_tui.kpis.catalog import DEPARTMENTS, PANES
+from revops_tui.kpis.drilldown import MOVEMENTS
+from revops_tui.tui.targets_hook import card_target
+from revops_tui.tui.widgets.card_grid import CardGrid
+from revops_tui.tui.widgets.chart import MovementData, MovementsChart
+from revops_tui.tui.widgets.header import AppHeader, Banner
+from revops_tui.tui.widgets.keys_footer import KeysFooter
+from revops_tui.tui.widgets.pane_tabs import PaneTabs
+from revops_tui.tui.widgets.kpi_card import KpiCard
+from revops_tui.tui.widgets.tables import ChecksTable
+
+PANE_ORDER = tuple(PANES)
+
+
+class PaneScroll(VerticalScroll, inherit_bindings=False):
+    """The scrolling body of a pane: arrows belong to the cards, so only paging keys scroll it."""
+
+    BINDINGS = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+
+class DepartmentsScreen(Screen):
+    """Tabs 1-5; arrows / h j k l move between cards; Enter opens the KPI."""
+
+    BINDINGS = [
+        *(Binding(str(i + 1), f"pane('{pane}')", f"{DEPARTMENTS[pane]}", show=False, id=f"pane_{pane}")
+          for i, pane in enumerate(PANE_ORDER)),
+        Binding("tab", "cycle_pane(1)", "Next pane", id="next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Prev. pane", show=False, id="prev_pane"),
+        Binding("up,k", "move(0, -1)", "Up", show=False),
+        Binding("down,j", "move(0, 1)", "Down", show=False),
+        Binding("left,h", "move(-1, 0)", "Left", show=False),
+        Binding("right,l", "move(1, 0)", "Right", show=False),
+        Binding("enter", "open", "Open KPI", id="open"),
+    ]
+
+    HELP_HIDE = ("pane", "move")
+    HELP_EXTRA = [
+        ("1-5", "switch to a department pane"),
+        ("←↑↓→ / h j k l", "move between cards"),
+        ("enter", "open the KPI (detail, chart, breakdown)"),
+        ("enter on a check", "the failing records of a data-quality check"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_focus: dict[str, str] = {}  # pane -> widget id
+        self.pane = PANE_ORDER[0]  # the pane shown
+
+    def crumb(self) -> str:
+        return DEPARTMENTS[self.current_pane]
+
+    @property
+    def current_pane(self) -> str:
+        return self.pane
+
+    def compose(self) -> ComposeResult:
+        currency = self.app.settings.currency  # type: ignore[attr-defined]
+        yield AppHeader()
+        yield Banner()
+        yield PaneTabs({pane: DEPARTMENTS[pane] for pane in PANE_ORDER}, self.pane, id="pane-tabs")
+        with ContentSwitcher(initial=self.pane, id="panes"):
+            for pane in PANE_ORDER:
+                with Vertical(id=pane, classes="pane"):
+                    with PaneScroll(classes="pane-scroll"):
+                        yield CardGrid(*(KpiCard(kpi_id, pane, currency, id=f"card-{pane}-{kpi_id}")
+                                         for kpi_id in PANES[pane]), id=f"grid-{pane}")
+                        if pane == "overview":
+                            yield MovementsChart(id="movements")
+                        if pane == "data_quality":
+                            yield Static("Checks: pass rate and failing records (Enter opens them)",
+                                         classes="section-title")
+                            yield ChecksTable(id="checks")
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.data_changed()
+        self.quality_changed()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        cards = self.cards()
+        if cards:
+            cards[0].focus()
+
+    # ------------------------------------------------------------------ data
+
+    def data_changed(self) -> None:
+        app = self.app
+        snap = app.snapshot  # type: ignore[attr-defined]
+        currency = app.settings.currency  # type: ignore[attr-defined]
+        for card in self.query(KpiCard):
+            result = snap.results.kpis.get(card.kpi_id) if snap else None
+            card.show(result, currency, card_target(app, result) if result is not None else None)
+        chart = self.query_one(MovementsChart)
+        if snap is None:
+            chart.set_data(None)
+        else:
+            results = snap.results
+            movements = {}
+            for name in MOVEMENTS:
+                result = results.kpis.get(f"mrr_{name}")
+                if result is not None and result.available:
+                    movements[name] = [v for _, v in result.series]
+            chart.set_data(MovementData(list(results.months), movements, currency))
+
+    def quality_changed(self) -> None:
+        app = self.app
+        report = getattr(app, "quality", None)
+        error = getattr(app, "quality_error", None)
+        table = self.query_one(ChecksTable)
+        table.show(report.checks if report is not None else None, error)
+
+    # ------------------------------------------------------------------ panes
+
+    def show_pane(self, pane: str) -> None:
+        self.pane = pane
+        self.query_one(ContentSwitcher).current = pane
+        self.query_one(PaneTabs).activate(pane)
+        self._restore_focus(pane)
+        for header in self.query(AppHeader):
+            header.refresh()
+
+    def action_pane(self, pane: str) -> None:
+        self.show_pane(pane)
+
+    def action_cycle_pane(self, step: int) -> None:
+        i = PANE_ORDER.index(self.current_pane)
+        self.show_pane(PANE_ORDER[(i + step) % len(PANE_ORDER)])
+
+    def on_pane_tabs_picked(self, event: PaneTabs.Picked) -> None:
+        self.show_pane(event.pane)
+
+    def _restore_focus(self, pane: str) -> None:
+        focused = self.focused
+        if focused is not None and self._pane_of(focused) == pane:
+            return
+        wanted = self.last_focus.get(pane)
+        target: Widget | None = None
+        if wanted:
+            try:
+                target = self.query_one(f"#{wanted}")
+            except Exception:  # noqa: BLE001
+                target = None
+        if target is None:
+            cards = self.cards(pane)
+            target = cards[0] if cards else None
+        if target is not None:
+            target.focus()
+
+    def _pane_of(self, widget: Widget) -> str | None:
+        for node in widget.ancestors_with_self:
+            if node.has_class("pane"):
+                return node.id
+        return None
+
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        pane = self._pane_of(widget)
+        if pane and widget.id:
+            self.last_focus[pane] = widget.id
+
+    # ------------------------------------------------------------------ cards
+
+    def cards(self, pane: str | None = None) -> list[KpiCard]:
+        pane = pane or self.current_pane
+        return list(self.query_one(f"#grid-{pane}", CardGrid).query_children(KpiCard))
+
+    def extra(self, pane: str | None = None) -> Widget | None:
+        """The focusable widget below the cards (movements chart, checks table)."""
+        pane = pane or self.current_pane
+        if pane == "overview":
+            return self.query_one(MovementsChart)
+        if pane == "data_quality":
+            return self.query_one(ChecksTable)
+        return None
+
+    def focus_card(self, kpi_id: str) -> None:
+        for card in self.cards():
+            if card.kpi_id == kpi_id:
+                card.focus()
+                return
+
+    def leave_extra(self) -> None:
+        """From the widget under the cards back up to the last row of cards."""
+        cards = self.cards()
+        if cards:
+            grid = self.query_one(f"#grid-{self.current_pane}", CardGrid)
+            last_row_start = (len(cards) - 1) // grid.columns * grid.columns
+            cards[last_row_start].focus()
+
+    def action_move(self, dx: int, dy: int) -> None:
+        cards = self.cards()
+        if not cards:
+            return
+        focused = self.focused
+        extra = self.extra()
+        if focused is extra and extra is not None:
+            if isinstance(extra, DataTable):
+                if dy > 0:
+                    extra.action_cursor_down()
+                elif dy < 0:
+                    extra.action_cursor_up()  # leaves to the cards from the first row
+                return
+            if dy < 0:
+                self.leave_extra()
+            return
+        if focused not in cards:
+            self._restore_focus(self.current_pane)
+            return
+        grid = self.query_one(f"#grid-{self.current_pane}", CardGrid)
+        cols = grid.columns
+        i = cards.index(focused)  # type: ignore[arg-type]
+        j = i
+        if dx:
+            j = max(0, min(len(cards) - 1, i + dx))
+        elif dy < 0:
+            j = i - cols if i - cols >= 0 else i
+        elif dy > 0:
+            if i + cols < len(cards):
+                j = i + cols
+            elif i // cols < (len(cards) - 1) // cols:
+                j = len(cards) - 1
+            elif extra is not None:
+                extra.focus()
+                return
+        cards[j].focus()
+
+    def action_open(self) -> None:
+        from revops_tui.tui.screens.detail import DetailScreen
+
+        focused = self.focused
+        if isinstance(focused, KpiCard):
+            self.app.push_screen(DetailScreen(focused.kpi_id, focused.pane))
+        elif isinstance(focused, MovementsChart):
+            self.app.push_screen(DetailScreen("mrr", "overview"))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if not isinstance(event.data_table, ChecksTable):
+            return
+        table = event.data_table
+        if not (0 <= event.cursor_row < len(table.checks)):
+            return
+        check = table.checks[event.cursor_row]
+        from revops_tui.tui.screens.records import RecordsRequest, RecordsScreen
+
+        snap = self.app.snapshot  # type: ignore[attr-defined]
+        if snap is None:
+            return
+        kpi_id = f"dq_{check.score}"
+        month = snap.results.months[-1]
+        self.app.push_screen(RecordsScreen(RecordsRequest(
+            kpi_id=kpi_id, month=month, dimension="table", value=check.table, detail=check.rule,
+            column=check.column, crumb=f"{check.table}.{check.column} › {check.rule}",
+        )))

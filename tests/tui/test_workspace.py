@@ -1,0 +1,479 @@
+"""Pilot tests: panes, card navigation, drill paths, modals, palette, help, reload, quit (shipped data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import Input, SelectionList
+
+from revops_tui.kpis.catalog import PANES
+from revops_tui.tui.screens.departments import DepartmentsScreen
+from revops_tui.tui.screens.detail import DetailScreen
+from revops_tui.tui.screens.filters import FiltersScreen
+from revops_tui.tui.screens.help import HelpScreen
+from revops_tui.tui.screens.period import PeriodScreen
+from revops_tui.tui.screens.records import RecordsScreen
+from revops_tui.tui.widgets.header import AppHeader
+from revops_tui.tui.widgets.kpi_card import KpiCard
+from revops_tui.tui.widgets.records_table import RecordsTable
+from revops_tui.tui.widgets.tables import BreakdownTable, ChecksTable, MonthTable
+
+from .conftest import make_app, palette, wait_for, wait_idle, wait_ready, wait_screen
+
+
+pytestmark = pytest.mark.usefixtures("fast_load")
+
+
+def header_text(app) -> str:
+    return app.screen.query_one(AppHeader).render().plain
+
+
+def focused_kpi(app) -> str | None:
+    return app.focused.kpi_id if isinstance(app.focused, KpiCard) else None
+
+
+def pane(app) -> str:
+    return app.screen_stack[0].pane
+
+
+async def open_breakdown_row(pilot, label: str) -> None:
+    """Focus the breakdown table and move its cursor to the row with this label."""
+    screen = pilot.app.screen
+    await wait_idle(pilot)
+    table = screen.query_one(BreakdownTable)
+    table.focus()
+    index = [r.label for r in screen.rows].index(label)
+    table.move_cursor(row=index)
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+# ----------------------------------------------------------------------------- panes and cards
+
+
+def test_panes_keys_and_tab(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            assert pane(app) == "overview" and "Overview" in header_text(app)
+            cards = {c.kpi_id: c for c in app.screen.query(KpiCard) if c.pane == "overview"}
+            assert set(cards) == set(PANES["overview"])
+            mrr = cards["mrr"].plain()
+            assert mrr.startswith("MRR | $") and ("▲" in mrr or "▼" in mrr)
+            assert "NRR (12 mo)" in cards["nrr"].plain()
+            assert "%" in cards["revenue_growth"].plain() and "pp" in cards["revenue_growth"].plain()
+            for key, name in zip("12345", PANES):
+                await pilot.press(key)
+                await pilot.pause()
+                assert pane(app) == name
+                assert focused_kpi(app) == PANES[name][0]  # the pane's first card takes the focus
+            await pilot.press("tab")
+            await pilot.pause()
+            assert pane(app) == "overview"  # wraps around
+            await pilot.press("shift+tab")
+            await pilot.pause()
+            assert pane(app) == "data_quality"
+            await pilot.press("tab", "tab")
+            await pilot.pause()
+            assert pane(app) == "marketing"
+            assert "Marketing" in header_text(app)
+    run(go())
+
+
+def test_arrows_and_hjkl_move_between_cards(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            ids = PANES["overview"]
+            cols = app.screen.query_one("#grid-overview").columns
+            assert cols == 4
+            assert focused_kpi(app) == ids[0]
+            await pilot.press("right")
+            assert focused_kpi(app) == ids[1]
+            await pilot.press("l")
+            assert focused_kpi(app) == ids[2]
+            await pilot.press("down")
+            assert focused_kpi(app) == ids[2 + cols]
+            await pilot.press("j")
+            assert focused_kpi(app) == ids[2 + 2 * cols]
+            await pilot.press("k", "up")
+            assert focused_kpi(app) == ids[2]
+            await pilot.press("h", "left")
+            assert focused_kpi(app) == ids[0]
+            await pilot.press("left", "up")  # stays at the edge
+            assert focused_kpi(app) == ids[0]
+            for _ in range(5):
+                await pilot.press("down")
+            assert app.focused.id == "movements"  # below the last row: the MRR movements chart
+            await pilot.press("up")
+            assert isinstance(app.focused, KpiCard)
+    run(go())
+
+
+def test_grid_reflows_at_80x24(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot)
+            grid = app.screen.query_one("#grid-overview")
+            assert grid.columns == 3
+            for card in app.screen.query(KpiCard):
+                if card.pane != "overview":
+                    continue
+                lines = [line.plain for line in card.lines()]
+                assert lines[0] == card.kpi.label  # the name is on the card, whole
+                assert card.content_size.width >= len(lines[1])  # the value fits
+            await pilot.press("down", "down", "down")
+            assert focused_kpi(app) == PANES["overview"][9]
+            assert app.focused.region.bottom <= 24  # scrolled into view
+    run(go())
+
+
+# ----------------------------------------------------------------------------- drill-down
+
+
+def test_card_detail_breakdown_records_and_back(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("3", "right")  # Sales: open pipeline
+            assert focused_kpi(app) == "pipeline_open"
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            assert detail.kpi_id == "pipeline_open"
+            months = detail.query_one(MonthTable)
+            assert app.focused is months and months.row_count == 13
+            assert detail.month == "2026-11"
+            await pilot.press("up")
+            await pilot.pause(0.3)
+            assert detail.month == "2026-10"
+            assert "Sales › Open pipeline › 2026-10" in header_text(app)
+            await wait_idle(pilot)
+            assert detail.dimension == "segment" and detail.rows
+            assert sum(r.share for r in detail.rows) > 99.9  # shares of an additive KPI add up
+            await open_breakdown_row(pilot, detail.rows[0].label)
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            table = app.screen.query_one(RecordsTable)
+            assert table.row_count > 0 and "stage" in table.frame.columns
+            assert f"2026-10 › segment: {detail.rows[0].label}" in header_text(app)
+            await pilot.press("escape")
+            await wait_screen(pilot, DetailScreen)
+            assert app.focused is detail.query_one(BreakdownTable)  # the cursor is where it was
+            assert detail.month == "2026-10"
+            await pilot.press("escape")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert focused_kpi(app) == "pipeline_open"
+    run(go())
+
+
+def test_mrr_movement_to_records(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            assert detail.dims[0] == "movement"
+            await pilot.press("up")
+            await pilot.pause(0.3)
+            assert [r.label for r in detail.rows] == ["new", "reactivation", "expansion", "contraction", "churn"]
+            expansion = app.snapshot.results["mrr_expansion"]
+            assert detail.rows[2].value == dict(expansion.series)["2026-10"]
+            await open_breakdown_row(pilot, "expansion")
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            frame = app.screen.query_one(RecordsTable).frame
+            assert frame.height > 0 and set(frame["movement"]) == {"expansion"}
+            assert abs(frame["change"].sum() - dict(expansion.series)["2026-10"]) < 0.01
+            assert "Overview › MRR › 2026-10 › Expansion" in header_text(app)
+    run(go())
+
+
+def test_open_pipeline_stage_to_records(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("3", "right", "enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            assert detail.dims[-1] == "stage"
+            await pilot.press("D")  # previous dimension wraps to the last one: stage
+            await wait_idle(pilot)
+            assert detail.dimension == "stage"
+            stage = detail.rows[0].label
+            await open_breakdown_row(pilot, stage)
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            frame = app.screen.query_one(RecordsTable).frame
+            assert frame.height > 0 and set(frame["stage"]) == {stage}
+            assert abs(frame["amount"].sum() - detail.rows[0].value) < 0.01
+            assert f"Sales › Open pipeline › 2026-11 › {stage}" in header_text(app)
+    run(go())
+
+
+def test_dq_rule_to_failing_records(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("5", "right", "enter")  # Validity
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            assert detail.kpi_id == "dq_validity" and detail.dims == ("rule", "table")
+            await wait_idle(pilot)
+            failing = [r for r in detail.rows if r.share]
+            assert failing
+            await open_breakdown_row(pilot, failing[0].label)
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            frame = app.screen.query_one(RecordsTable).frame
+            assert {"table", "key", "column", "rule", "value"} <= set(frame.columns)
+            assert set(frame["rule"]) == {failing[0].label} and frame.height > 0
+    run(go())
+
+
+def test_dq_pane_checks_list_and_records(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("5")
+            table = app.screen.query_one(ChecksTable)
+            checks = app.quality.checks
+            assert table.row_count == len(checks) > 10
+            await pilot.press("down", "down")  # below the last row of cards: the checks
+            assert app.focused is table
+            await pilot.press("up")  # up from the first check goes back to the cards
+            assert isinstance(app.focused, KpiCard)
+            await pilot.press("down", "down")
+            assert app.focused is table
+            failing = next(i for i, c in enumerate(checks) if c.failed)
+            table.move_cursor(row=failing)
+            await pilot.press("enter")
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            frame = app.screen.query_one(RecordsTable).frame
+            check = checks[failing]
+            assert frame.height == check.failed
+            assert set(frame["table"]) == {check.table} and set(frame["rule"]) == {check.rule}
+    run(go())
+
+
+def test_month_enter_opens_all_records_and_dimension_keys(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("2", "right", "right", "enter")  # marketing pipeline
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            assert detail.kpi_id == "pipeline_generated"
+            assert detail.dims == ("segment", "region", "channel", "owner")
+            await pilot.press("d")
+            assert detail.dimension == detail.dims[1]
+            await pilot.press("tab", "right")  # right on the breakdown: next dimension
+            assert detail.dimension == detail.dims[2]
+            await pilot.press("left")
+            assert detail.dimension == detail.dims[1]
+            detail.query_one(MonthTable).focus()
+            await pilot.press("enter")
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            value = dict(app.snapshot.results["pipeline_generated"].series)["2026-11"]
+            frame = app.screen.query_one(RecordsTable).frame
+            assert frame.height > 0 and abs(frame["amount"].sum() - value) < 0.01
+    run(go())
+
+
+# ----------------------------------------------------------------------------- modals
+
+
+def test_filters_modal_and_clear(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            before = app.snapshot.results["mrr"].value
+            await pilot.press("f")
+            await wait_screen(pilot, FiltersScreen)
+            lists = {w.id: w for w in app.screen.query(SelectionList)}
+            assert set(lists) == {"filter-segment", "filter-region", "filter-channel", "filter-owner"}
+            segments = app.filter_values["segment"]
+            assert segments and [o.value for o in lists["filter-segment"]._options] == segments
+            assert app.filter_values["owner"]  # owners come from opportunities.owner
+            await pilot.press("space")  # first segment
+            await pilot.press("tab", "space", "down", "space")  # two regions
+            await pilot.press("a")
+            await wait_screen(pilot, DepartmentsScreen)
+            await wait_ready(pilot)
+            assert app.filters.segment == {segments[0]} and len(app.filters.region) == 2
+            assert f"segment={segments[0]}" in header_text(app)
+            assert app.snapshot.results.filters == app.filters
+            assert app.snapshot.results["mrr"].value < before
+            await pilot.press("f")
+            await wait_screen(pilot, FiltersScreen)
+            await pilot.press("escape")  # cancel keeps the filters
+            await wait_screen(pilot, DepartmentsScreen)
+            assert app.filters.segment == {segments[0]}
+            await pilot.press("F")
+            await wait_ready(pilot)
+            assert not app.filters.active() and "filters: none" in header_text(app)
+            assert app.snapshot.results["mrr"].value == before
+    run(go())
+
+
+def test_filters_apply_on_detail_screen(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            await pilot.press("up")
+            await pilot.pause(0.3)
+            assert detail.month == "2026-10"
+            await pilot.press("f")
+            await wait_screen(pilot, FiltersScreen)
+            await pilot.press("space", "a")
+            await wait_screen(pilot, DetailScreen)
+            await wait_ready(pilot)
+            await wait_idle(pilot)
+            assert app.filters.active()
+            assert detail.month == "2026-10"  # the picked month stays
+            months = detail.query_one(MonthTable)
+            assert months.cursor_row == 11
+            value = dict(app.snapshot.results["mrr"].series)["2026-10"]
+            assert f"{value:,.0f}" in months.get_row_at(11)[1].plain
+            assert detail.rows[0].value == dict(app.snapshot.results["mrr_new"].series)["2026-10"]
+    run(go())
+
+
+def test_period_modal_refuses_invalid_date(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot)
+            settings = app.settings
+            await pilot.press("p")
+            await wait_screen(pilot, PeriodScreen)
+            box = app.screen.query_one("#period-as-of", Input)
+            box.value = ""
+            await pilot.press(*"2026-13-45", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PeriodScreen)  # refused: the modal stays
+            error = str(app.screen.query_one("#period-error").render())
+            assert "2026-13-45" in error and "YYYY-MM-DD" in error
+            months = app.screen.query_one("#period-months", Input)
+            box.value = "2026-10-31"
+            months.value = "0"
+            await pilot.press("enter")
+            assert isinstance(app.screen, PeriodScreen)
+            assert "between 1 and 240" in str(app.screen.query_one("#period-error").render())
+            await pilot.press("escape")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert app.settings == settings and not app.loading  # nothing changed
+            await pilot.press("p")
+            await wait_screen(pilot, PeriodScreen)
+            app.screen.query_one("#period-as-of", Input).value = "2026-10-31"
+            app.screen.query_one("#period-months", Input).value = "6"
+            await pilot.press("enter")
+            await wait_screen(pilot, DepartmentsScreen)
+            await wait_ready(pilot)
+            assert app.snapshot.as_of == dt.date(2026, 10, 31)
+            assert app.snapshot.results.months == ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+            assert "as of 2026-10-31" in header_text(app) and "month to date" not in header_text(app)
+    run(go())
+
+
+def test_reload(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            first, generation = app.snapshot, app.load_generation
+            await pilot.press("r")
+            assert app.load_generation == generation + 1  # a new load of the tables
+            await wait_ready(pilot)
+            assert app.snapshot is not first
+            assert app.snapshot.results["mrr"].value == first.results["mrr"].value
+    run(go())
+
+
+def test_help_lists_the_screen_keys(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("question_mark")
+            await wait_screen(pilot, HelpScreen)
+            text = app.screen.plain()
+            for expected in ("Next pane", "Open KPI", "1-5", "h j k l", "filters", "reload", "quit", "q / ctrl+c"):
+                assert expected in text
+            await pilot.press("escape")
+            await wait_screen(pilot, DepartmentsScreen)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.press("question_mark")
+            await wait_screen(pilot, HelpScreen)
+            text = app.screen.plain()
+            assert "Next dimension" in text and "Back" in text and "quit" in text
+            await pilot.press("question_mark")  # ? again closes
+            await wait_screen(pilot, DetailScreen)
+    run(go())
+
+
+def test_command_palette(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await palette(pilot, "win rate")
+            await wait_screen(pilot, DetailScreen)
+            assert app.screen.kpi_id == "win_rate"
+            assert "Sales › Win rate" in header_text(app)
+
+            await palette(pilot, "pane cust")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert pane(app) == "customer_success"
+
+            segment = app.filter_values["segment"][0]
+            await palette(pilot, f"segment {segment}")
+            await wait_ready(pilot)
+            assert app.filters.segment == {segment}
+
+            await palette(pilot, "theme nord")
+            await wait_for(pilot, lambda: app.theme == "nord", what="the theme")
+    run(go())
+
+
+def test_q_quits(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.press("q")
+            await pilot.pause()
+        assert app.return_code == 0 and not app.is_running
+    run(go())
+
+
+def test_ctrl_c_quits(run):
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+        assert app.return_code == 0 and not app.is_running
+    run(go())
