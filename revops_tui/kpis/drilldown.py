@@ -112,7 +112,7 @@ def breakdown(scope: Scope, kpi_id: str, month: str, dimension: str) -> list[Bre
     shown = (scope.as_of.year * 12 + scope.as_of.month) - (int(month[:4]) * 12 + int(month[5:])) + 1
     for value in _dimension_values(scope, kpi_id, dimension):
         narrowed = replace(scope.filters, **{dimension: frozenset({value})})
-        result = compute(scope.tables, scope.settings, scope.as_of, shown, narrowed)[kpi_id]
+        result = compute(scope.tables, scope.settings, scope.as_of, shown, narrowed, only=(kpi_id,))[kpi_id]
         rows.append(BreakdownRow(value, dict(result.series).get(month), None))
     return _with_shares(kpi_id, rows)
 
@@ -242,12 +242,12 @@ def _month_rows(scope: Scope, table: str, month: str, date_col: str, columns: li
     if table not in frames:
         raise LookupError(scope.tables.problems.get(table, f"{table} unavailable"))
     cal, k = _calendar(scope, month)
-    return frames[table].filter(cal.in_month(pl.col(date_col)) == k).select(columns).sort(date_col)
+    return frames[table].filter(cal.in_month(pl.col(date_col)) == k).sort(date_col).select(columns)
 
 
 def records(
     scope: Scope, kpi_id: str, month: str, *, dimension: str | None = None, value: str | None = None,
-    detail: str | None = None,
+    detail: str | None = None, column: str | None = None,
 ) -> pl.DataFrame:
     """The rows behind the KPI's number in `month` (narrowed by a breakdown row and a detail)."""
     scope = _narrow(scope, dimension, value)
@@ -258,7 +258,7 @@ def records(
         rule = detail or (value if dimension == "rule" else None)
         table = value if dimension == "table" else None
         return failing_records(
-            scope.tables.frames, scope.settings, scope.as_of, score=score, table=table, rule=rule
+            scope.tables.frames, scope.settings, scope.as_of, score=score, table=table, rule=rule, column=column
         ).collect()
     if kpi_id in CUSTOMER_KPIS or kpi_id in ("nps",):
         if kpi_id == "nps":

@@ -30,6 +30,10 @@ from revops_tui.lazy import collect_each, first_line
 from revops_tui.loading import Tables
 
 
+# join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
+warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked", category=UserWarning)
+
+
 @dataclass(frozen=True)
 class Part:
     name: str
@@ -118,7 +122,8 @@ PART_COLUMNS = {
 
 
 def _collect_parts(
-    frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, extra: list[pl.LazyFrame]
+    frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, parts: list[Part],
+    extra: list[pl.LazyFrame],
 ) -> tuple[pl.DataFrame, dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
     """Collect every part that has its tables, together with `extra` frames (one collect).
 
@@ -126,7 +131,7 @@ def _collect_parts(
     frames' results and errors by position.
     """
     built = [(p, dense(cal, p.build(frames, cal, settings), fill_zero=p.fill_zero))
-             for p in PARTS if all(t in frames for t in p.tables)]
+             for p in parts if all(t in frames for t in p.tables)]
     done, failed = collect_each([lf for _, lf in built] + extra)
     collected = {p.name: done[i] for i, (p, _) in enumerate(built) if i in done}
     ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
@@ -176,9 +181,13 @@ def _result(
 
 
 def compute(
-    tables: Tables, settings: Settings, as_of: dt.date, months: int | None = None, filters: Filters | None = None
+    tables: Tables, settings: Settings, as_of: dt.date, months: int | None = None, filters: Filters | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> Results:
-    """Every KPI of the catalog for the months ending with the as-of month."""
+    """Every KPI of the catalog for the months ending with the as-of month.
+
+    `only`: compute just these KPIs (reading only their tables), e.g. for a breakdown.
+    """
     filters = filters or Filters()
     cal = Calendar(as_of, months or settings.months)
     frames, filter_problems = filter_tables(tables, filters)
@@ -186,29 +195,33 @@ def compute(
         frames["_all_opportunities"] = tables.frames["opportunities"]
     problems = {**tables.problems, **filter_problems}
 
-    with warnings.catch_warnings():
-        # join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
-        warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
+    wanted = [CATALOG[k] for k in only] if only is not None else list(CATALOG.values())
+    needed = {t for kpi in wanted for t in kpi.tables}
+    parts = [p for p in PARTS if only is None or set(p.tables) <= needed]
+    if "subscriptions" in needed or only is None:
         problems.update(_shared_frames(frames, cal))
-        quality = plan_quality(tables.frames, settings, as_of, problems=tables.problems)
-        monthly, part_problems, errors, q_done, q_failed = _collect_parts(frames, cal, settings, quality.frames)
+    with_quality = any(k.id in DQ_IDS for k in wanted)
+    quality = plan_quality(tables.frames, settings, as_of, problems=tables.problems) if with_quality else None
+    monthly, part_problems, errors, q_done, q_failed = _collect_parts(
+        frames, cal, settings, parts, quality.frames if quality else []
+    )
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)
     shown = values.filter(pl.col("k") >= cal.first_shown)
     labels = cal.labels()
 
     kpis: dict[str, KpiResult] = {}
-    for kpi in CATALOG.values():
+    for kpi in wanted:
         if kpi.id in DQ_IDS:
             continue
         series = [(m, _clean(v)) for m, v in zip(labels, shown[kpi.id].to_list())]
         kpis[kpi.id] = _result(kpi, series, cal, filters, problems)
 
-    report = quality.finish(q_done, q_failed)
-    for kpi_id in DQ_IDS:
-        kpi = CATALOG[kpi_id]
-        series = [(labels[-1], _clean(report.scores.get(kpi_id)))]
-        kpis[kpi_id] = _result(kpi, series, cal, filters, problems, report.unavailable.get(kpi_id))
+    report = quality.finish(q_done, q_failed) if quality else None
+    for kpi in wanted:
+        if kpi.id in DQ_IDS and report is not None:
+            series = [(labels[-1], _clean(report.scores.get(kpi.id)))]
+            kpis[kpi.id] = _result(kpi, series, cal, filters, problems, report.unavailable.get(kpi.id))
     return Results(
         as_of=as_of, months=labels, partial=cal.partial, filters=filters, kpis=kpis,
         problems=problems, errors=errors, quality=report,

@@ -99,3 +99,24 @@ def test_quality_records_and_breakdown():
     assert orphans["key"].to_list() == [orphans["key"][0]] and orphans["value"].to_list() == ["c9"]
     rules = {r.label: r for r in breakdown(s, "dq_validity", "2024-03", "rule")}
     assert rules["e-mail pattern"].value == 50.0
+
+
+def test_ticket_records():
+    s = scope(tickets=[
+        {"ticket_id": "t1", "customer_id": "c1", "created_at": "2024-03-02", "created_at_ts": "2024-03-02T10:00:00",
+         "resolved_at": "2024-03-03", "resolved_at_ts": "2024-03-03T12:00:00", "priority": "high"},
+        {"ticket_id": "t2", "customer_id": "c1", "created_at": "2024-02-02", "created_at_ts": "2024-02-02T10:00:00",
+         "priority": "low"},
+    ])
+    assert records(s, "support_tickets", "2024-03")["ticket_id"].to_list() == ["t1"]
+    assert records(s, "resolution_hours", "2024-03")["hours"].to_list() == [26.0]
+
+
+def test_only_computes_the_named_kpis(a):
+    from revops_tui.kpis.engine import compute
+
+    full = compute(a.tables, a.settings, a.as_of, 3)
+    one = compute(a.tables, a.settings, a.as_of, 3, only=("pipeline_open",))
+    assert list(one.kpis) == ["pipeline_open"]
+    assert one["pipeline_open"].series == full["pipeline_open"].series
+    assert compute(a.tables, a.settings, a.as_of, 3, only=("mrr",))["mrr"].series == full["mrr"].series
