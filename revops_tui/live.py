@@ -28,20 +28,21 @@ class Touched:
 
 
 def watched_paths(settings: Settings) -> list[Path]:
-    """Folders to watch: the data folder and the folders of the config and targets files
-    (their folders, since a safe save replaces the file rather than writing into it)."""
-    paths: list[Path] = []
-    if not (isinstance(settings.data, str) and "://" in settings.data):
-        paths.append(Path(settings.data))
-    for file in (settings.config_path, settings.targets_file):
-        if file is not None:
-            paths.append(Path(file).resolve().parent)
-    unique: list[Path] = []
-    for path in paths:
-        resolved = path.resolve()
-        if resolved.exists() and resolved not in unique:
-            unique.append(resolved)
-    return unique
+    """The data folder (watched recursively); empty for object-store data."""
+    if isinstance(settings.data, str) and "://" in settings.data:
+        return []
+    folder = Path(settings.data).resolve()
+    return [folder] if folder.exists() else []
+
+
+def _stat(path: Path | None) -> tuple[int, int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def classify(paths: set[str] | list[str], settings: Settings) -> Touched:
@@ -62,12 +63,35 @@ def classify(paths: set[str] | list[str], settings: Settings) -> Touched:
 
 
 def changes(settings: Settings, stop: threading.Event, debounce_ms: int = 1000) -> Iterator[Touched]:
-    """Yield what changed, debounced, until `stop` is set (blocking: run it in a thread)."""
+    """Yield what changed, debounced, until `stop` is set (blocking: run it in a thread).
+
+    The data folder is watched with inotify (watchfiles); config.toml and the targets file are
+    checked by a cheap stat every half second (their folders may be large, e.g. a repository
+    with a virtualenv, and a safe save replaces the file rather than writing into it).
+    """
+    files = {"config": settings.config_path, "targets": settings.targets_file}
+    seen = {name: _stat(path) for name, path in files.items()}
+
+    def files_changed() -> Touched:
+        touched = {}
+        for name, path in files.items():
+            now = _stat(path)
+            touched[name] = now != seen[name]
+            seen[name] = now
+        return Touched(config=touched["config"], targets=touched["targets"],
+                       paths=tuple(str(files[n]) for n, t in touched.items() if t))
+
     paths = watched_paths(settings)
     if not paths:
+        while not stop.wait(0.5):
+            touched = files_changed()
+            if touched:
+                yield touched
         return
     for batch in watch(*paths, debounce=debounce_ms, step=100, stop_event=stop, recursive=True,
-                       raise_interrupt=False, rust_timeout=500, yield_on_timeout=False):
+                       raise_interrupt=False, rust_timeout=500, yield_on_timeout=True):
         touched = classify({p for _, p in batch}, settings)
-        if touched:
-            yield touched
+        extra = files_changed()
+        if touched or extra:
+            yield Touched(data=touched.data, config=extra.config, targets=extra.targets,
+                          paths=touched.paths + extra.paths)

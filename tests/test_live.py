@@ -21,7 +21,7 @@ def test_classify(tmp_path):
     assert t.data and t.targets and not t.config
     assert not classify({str(tmp_path / "data" / ".tmp.swp"), str(tmp_path / "targets.toml.lock")}, s)
     assert classify({str(tmp_path / "config.toml")}, s) == Touched(config=True, paths=(str(tmp_path / "config.toml"),))
-    assert watched_paths(s) == [(tmp_path / "data").resolve(), tmp_path.resolve()]
+    assert watched_paths(s) == [(tmp_path / "data").resolve()]
 
 
 def test_a_multi_file_export_is_one_change(tmp_path):
@@ -46,3 +46,24 @@ def test_a_multi_file_export_is_one_change(tmp_path):
     thread.join(5)
     assert len(seen) == 1 and seen[0].data
     assert len([p for p in seen[0].paths if p.endswith(".parquet")]) == 3
+
+
+def test_config_and_targets_files_are_polled(tmp_path):
+    s = settings_in(tmp_path)
+    stop = threading.Event()
+    seen: list[Touched] = []
+
+    def run():
+        for touched in changes(s, stop, debounce_ms=200):
+            seen.append(touched)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 1\n")
+    deadline = time.time() + 5
+    while not any(t.targets for t in seen) and time.time() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    assert any(t.targets and not t.data for t in seen)

@@ -4,12 +4,35 @@ Data flows one way: the App owns the settings, the filters and the current
 `Snapshot` (tables + results); workers compute snapshots off the main thread
 and the App hands each new one to the screens (`data_changed()`), which only
 render what they are handed.
+
+Targets: the App keeps a `TargetStore` and the loaded `TargetsSnapshot`
+(`app.targets`); it re-reads the file when its stat changes (polled every
+second) or the watcher reports it, and hands it to the screens
+(`targets_changed()`).
+
+Live data: a thread worker runs `revops_tui.live.changes` for the app's
+lifetime; a change of the data folder reloads in place (screen stack, cursor
+and drill-down path are kept: screens re-render what they are handed), a
+change of config.toml re-reads it (keeping what came from the command line or
+the period dialog), a change of the targets file reloads the targets.
+
+A reload that finds a table newly broken (half-written, truncated, deleted)
+keeps the last good snapshot on screen and shows the problem in the banner;
+the next good write replaces it and clears the banner (see `_keep_last_good`).
+
+Results cache: `ResultsCache` (memory + the user's cache folder), keyed by the
+input files' signatures, settings and filters: the first frame shows the last
+results for these exact files at once ("cached, confirming…"), and a filter
+seen before is not recomputed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -20,10 +43,12 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from revops_tui import session
-from revops_tui.config import Settings
+from revops_tui.cache import ResultsCache, cache_key, file_signature
+from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
 from revops_tui.tui.commands import RevOpsCommands
 from revops_tui.tui.screens.departments import DepartmentsScreen
+from revops_tui.targets.store import TargetsSnapshot, TargetStore
 from revops_tui.tui.screens.help import HelpScreen
 from revops_tui.tui.widgets.header import AppHeader, Banner
 
@@ -38,6 +63,8 @@ class HeaderState:
     loaded: str | None
     loading: bool
     data: str
+    changed: str | None = None  # when the data files last changed (newest mtime)
+    cached: bool = False  # showing cached results while the data is read to confirm them
 
 
 @dataclass
@@ -57,6 +84,23 @@ class Timings:
 def _message(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if isinstance(exc, (session.ConfigError, OSError, ValueError, LookupError)) else f"{type(exc).__name__}: {text}"
+
+
+def _changed_at(settings: Settings) -> dt.datetime | None:
+    """The newest modification time of the data files (None for object stores or no files)."""
+    try:
+        signature = file_signature(settings)
+    except OSError:
+        return None
+    if not signature:
+        return None
+    return dt.datetime.fromtimestamp(max(mtime for _, _, mtime in signature) / 1e9)
+
+
+def _clock_text(moment: dt.datetime) -> str:
+    if moment.date() == dt.date.today():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def filter_values(tables) -> dict[str, list[str]]:
@@ -93,8 +137,10 @@ class RevOpsApp(App[int]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
-        # Targets hook: Binding("t", "edit_target", "Target", id="target") is added with the target editor.
+        # `t` (target editor) is bound on the departments and detail screens: it needs a KPI.
     ]
+
+    TARGETS_POLL = 1.0  # seconds between stat() checks of the targets file
 
     def __init__(
         self,
@@ -104,9 +150,12 @@ class RevOpsApp(App[int]):
         *,
         clock: str | None = None,
         data_label: str | None = None,
+        cache: ResultsCache | None = None,
+        watch: bool = True,
     ) -> None:
-        """clock / data_label: fixed texts for the load time and the data folder in the header
-        (snapshot tests); None shows the real ones."""
+        """clock / data_label: fixed texts for the load and change times and the data folder in the
+        header (snapshot tests); None shows the real ones. cache: the results cache (default: the
+        user's cache folder). watch: follow changes of the data folder, config and targets files."""
         super().__init__()
         self.timings = Timings()
         self.settings = settings
@@ -124,6 +173,15 @@ class RevOpsApp(App[int]):
         self.load_generation = 0  # the generation of the last (re)load of the tables
         self.reload_pending = False
         self.breakdown_cache: dict[tuple, list] = {}
+        self.cache = cache if cache is not None else ResultsCache()
+        self.cached_view = False  # the snapshot shown is from the cache, the data is being read
+        self.data_changed_at: dt.datetime | None = None
+        self.kept_last_good = False  # a reload found a broken table: the last good numbers are shown
+        self.target_store = TargetStore.from_settings(settings)
+        self.targets: TargetsSnapshot | None = None
+        self.watch = watch
+        self._stop_watch = threading.Event()
+        self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -133,7 +191,20 @@ class RevOpsApp(App[int]):
     def on_mount(self) -> None:
         for note in self.notes:
             self.notify(note, title="Config", severity="warning", markup=False, timeout=8)
+        self.reload_targets(initial=True)
+        self.set_interval(self.TARGETS_POLL, self._poll_targets)
+        if self.settings.refresh_seconds:
+            self.set_interval(float(self.settings.refresh_seconds), self._periodic_reload)
         self.call_after_refresh(self._first_frame)
+        if self.watch:
+            self._start_watch()
+
+    def on_unmount(self) -> None:
+        self._stop_watch.set()
+
+    def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+        self._stop_watch.set()  # the watcher thread ends within half a second
+        super().exit(*args, **kwargs)
 
     def _first_frame(self) -> None:
         """The first frame is on screen (cards in their loading state): now load and compute."""
@@ -147,6 +218,9 @@ class RevOpsApp(App[int]):
         loaded = None
         if snap is not None:
             loaded = self.clock if self.clock is not None else snap.loaded_at.strftime("%H:%M:%S")
+        changed = None
+        if self.data_changed_at is not None:
+            changed = self.clock if self.clock is not None else _clock_text(self.data_changed_at)
         return HeaderState(
             as_of=snap.results.as_of.isoformat() if snap else None,
             partial=bool(snap and snap.results.partial),
@@ -154,15 +228,152 @@ class RevOpsApp(App[int]):
             loaded=loaded,
             loading=self.loading,
             data=self.data_label if self.data_label is not None else str(self.settings.data),
+            changed=changed,
+            cached=self.cached_view,
         )
+
+    def banner_messages(self) -> list[str]:
+        """Data problems of the current load, and a targets file that cannot be read."""
+        messages = list(self.problems)
+        if self.targets is not None and self.targets.error:
+            messages.append(f"targets not shown: {self.targets.error}")
+        return messages
 
     def refresh_chrome(self) -> None:
         """Redraw the header and banner of every screen on the stack."""
+        messages = self.banner_messages()
         for screen in self.screen_stack:
             for header in screen.query(AppHeader):
                 header.refresh()
             for banner in screen.query(Banner):
-                banner.show(self.problems)
+                banner.show(messages)
+
+    # ------------------------------------------------------------------ targets
+
+    def reload_targets(self, initial: bool = False) -> None:
+        """Read the targets file again and show it on every screen (it is small: read on the loop)."""
+        old = self.targets
+        self.targets = self.target_store.load()
+        new = self.targets
+        if new.error and (old is None or old.error != new.error):
+            self.notify(new.error, title="Targets file not read (no targets shown)", severity="error",
+                        markup=False, timeout=10)
+        if initial:
+            for warning in new.warnings[:3]:
+                self.notify(warning, title="Targets", severity="warning", markup=False, timeout=8)
+        self.refresh_chrome()
+        for screen in self.screen_stack:
+            handler = getattr(screen, "targets_changed", None)
+            if handler:
+                handler()
+
+    def _poll_targets(self) -> None:
+        """Edits made outside the app (an editor, another session) show within a second or two."""
+        if self.targets is None or self.target_store.changed(self.targets):
+            self.reload_targets()
+
+    def edit_target(self, kpi_id: str) -> None:
+        """Open the target editor for the KPI (or say why editing is disabled)."""
+        from revops_tui.tui.screens.target_editor import EditResult, TargetEditor
+
+        reason = self.target_store.writable()
+        if reason:
+            self.notify(f"Editing targets is disabled: {reason}", title="Targets are read-only",
+                        severity="warning", markup=False, timeout=8)
+            return
+
+        def done(result: EditResult | None) -> None:
+            if result is None:
+                return
+            if result.warning:
+                self.notify(result.warning, title="Targets", severity="warning", markup=False, timeout=8)
+            if result.changed:
+                self.reload_targets()
+                self.notify(f"Target {result.action}: {kpi_id}", timeout=3, markup=False)
+
+        self.push_screen(TargetEditor(kpi_id, self.target_store, None, currency=self.settings.currency), done)
+
+    # ------------------------------------------------------------------ live data
+
+    def _start_watch(self) -> None:
+        self._stop_watch.set()  # a watcher of older settings ends
+        self._stop_watch = threading.Event()
+        self._watcher(self.settings, self._stop_watch)
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watcher(self, settings: Settings, stop: threading.Event) -> None:
+        from revops_tui.live import changes
+
+        if settings.config_path is not None and self._config_base is None:
+            try:
+                self._config_base = load_settings(settings.config_path)[0]
+            except (ConfigError, OSError):
+                self._config_base = None
+        try:
+            for touched in changes(settings, stop):
+                if stop.is_set():
+                    return
+                self.call_from_thread(self._touched, touched)
+        except Exception as exc:  # noqa: BLE001 - the app works without live updates
+            if not stop.is_set():
+                try:
+                    self.call_from_thread(self.notify, f"not following file changes: {_message(exc)}",
+                                          title="Live updates off", severity="warning", markup=False)
+                except RuntimeError:
+                    pass  # the app is closing
+
+    def _touched(self, touched) -> None:
+        """The watcher saw files change (debounced)."""
+        if self._stop_watch.is_set():
+            return
+        reloaded = False
+        if touched.config:
+            reloaded = self._config_changed()
+        if touched.targets:
+            self.reload_targets()
+        if touched.data and not reloaded:
+            self.start_work(reload=True)
+
+    def _config_changed(self) -> bool:
+        """config.toml changed: re-read it, keeping what differs from the file as read at start
+        (command-line options, the period picked in the app). True when the data is being reloaded."""
+        path = self.settings.config_path
+        if path is None:
+            return False
+        try:
+            fresh, notes = load_settings(path)
+        except ConfigError as exc:
+            self.notify(f"{exc} (the previous settings stay in use)", title="Config not applied",
+                        severity="error", markup=False, timeout=10)
+            return False
+        base = self._config_base
+        names = [f.name for f in dataclasses.fields(Settings)]
+        if base is None:
+            kept = {name: getattr(self.settings, name) for name in ("data", "as_of", "months", "read_only")}
+        else:
+            kept = {name: getattr(self.settings, name) for name in names
+                    if getattr(self.settings, name) != getattr(base, name)}
+        self._config_base = fresh
+        settings = dataclasses.replace(fresh, **kept)
+        if settings == self.settings:
+            return False
+        old = self.settings
+        self.settings = settings
+        for note in notes:
+            self.notify(note, title="Config", severity="warning", markup=False, timeout=8)
+        if (settings.targets_file, settings.read_only) != (old.targets_file, old.read_only):
+            self.target_store = TargetStore.from_settings(settings)
+            self.reload_targets()
+        if (settings.data, settings.targets_file) != (old.data, old.targets_file) and self.watch:
+            self._start_watch()
+        self.notify(f"{path} changed: settings re-read, reloading", timeout=4, markup=False)
+        self.start_work(reload=True)
+        return True
+
+    def _periodic_reload(self) -> None:
+        """refresh_seconds: reload on a timer (object-store data that cannot be watched)."""
+        if not self.loading:
+            self.start_work(reload=True)
 
     # ------------------------------------------------------------------ work
 
@@ -182,13 +393,25 @@ class RevOpsApp(App[int]):
                  previous: session.Snapshot | None) -> None:
         worker = get_current_worker()
         try:
-            if reload or previous is None:
-                snap = session.run(settings, filters)
+            changed_at = _changed_at(settings)
+            if previous is None:
+                # First frame: the last results for exactly these files, settings and filters,
+                # without reading any data; the load below confirms them.
+                early = session.cached(settings, filters, self.cache)
+                if early is not None and not worker.is_cancelled:
+                    self.call_from_thread(self._apply_cached, generation, early, changed_at)
+            if reload or previous is None or previous.tables is None:
+                snap = session.run(settings, filters, cache=self.cache)
                 values = filter_values(snap.tables)
             else:
                 from revops_tui.kpis.engine import compute
 
-                results = compute(previous.tables, settings, previous.as_of, settings.months, filters)
+                key = cache_key(settings, filters, file_signature(settings))
+                results = self.cache.get(key)
+                if results is None:
+                    results = compute(previous.tables, settings, previous.as_of, settings.months, filters)
+                    if not results.errors:
+                        self.cache.put(key, results)
                 snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)
                 values = None
         except Exception as exc:  # noqa: BLE001 - any failure is shown, the app keeps running
@@ -197,7 +420,7 @@ class RevOpsApp(App[int]):
             return
         if worker.is_cancelled:
             return
-        self.call_from_thread(self._apply, generation, snap, values, reload)
+        self.call_from_thread(self._apply, generation, snap, values, reload, changed_at)
 
     def _work_failed(self, generation: int, message: str) -> None:
         if generation != self.generation:
@@ -208,9 +431,56 @@ class RevOpsApp(App[int]):
         self.refresh_chrome()
         self.notify(message, title="Could not load the data", severity="error", markup=False, timeout=10)
 
-    def _apply(self, generation: int, snap: session.Snapshot, values: dict | None, reloaded: bool) -> None:
+    def _apply_cached(self, generation: int, results, changed_at: dt.datetime | None) -> None:
+        """Cached results for the first frame; the data is still being read (no tables yet)."""
+        if generation != self.generation or self.snapshot is not None:
+            return
+        self.snapshot = session.Snapshot(self.settings, None, results.as_of, results)  # type: ignore[arg-type]
+        self.cached_view = True
+        self.data_changed_at = changed_at
+        self.timings.mark("numbers")
+        self.broadcast()
+
+    def _keep_last_good(self, snap: session.Snapshot, reloaded: bool) -> list[str] | None:
+        """The problems that make a reload keep the last good numbers, or None to show the new ones.
+
+        Simplest correct behaviour: when a reload of the same settings and filters finds a table
+        broken or gone that was fine in the snapshot on screen (a file caught half-written), the
+        whole previous snapshot stays on screen, the banner names the file and the problem, and
+        nothing is blanked out. The next reload that reads every table again as before (the next
+        good write, seen by the watcher) replaces it and clears the banner. A changed period or
+        filter always shows the new results (old numbers would be mislabelled)."""
+        old = self.snapshot
+        if not reloaded or old is None or old.tables is None or self.cached_view:
+            return None
+        if snap.settings != old.settings or snap.results.filters != old.results.filters:
+            return None
+        new_problems = [msg for table, msg in snap.results.problems.items() if table not in old.results.problems]
+        new_errors = [msg for msg in snap.results.errors if msg not in old.results.errors]
+        if not new_problems and not new_errors:
+            return None
+        return new_problems + new_errors
+
+    def _apply(self, generation: int, snap: session.Snapshot, values: dict | None, reloaded: bool,
+               changed_at: dt.datetime | None = None) -> None:
         if generation != self.generation:  # stale: a newer filter or period change is under way
             return
+        self.data_changed_at = changed_at
+        broken = self._keep_last_good(snap, reloaded)
+        if broken is not None:
+            self.loading = False
+            self.reload_pending = False
+            self.kept_last_good = True
+            fresh = [p for p in broken if p not in self.problems]
+            loaded = self.clock if self.clock is not None else self.snapshot.loaded_at.strftime("%H:%M:%S")
+            self.problems = broken + [f"showing the last good numbers (loaded {loaded}) until the files read cleanly"]
+            for message in fresh:
+                self.notify(message, title="Data problem: last good numbers kept", severity="error",
+                            markup=False, timeout=10)
+            self.refresh_chrome()
+            return
+        self.kept_last_good = False
+        self.cached_view = False
         self.snapshot = snap
         self.reload_pending = False
         self.breakdown_cache.clear()

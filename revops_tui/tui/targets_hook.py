@@ -1,20 +1,21 @@
-"""The one place where targets meet the workspace (hook for the targets work).
+"""The one place where targets meet the workspace.
 
-Cards call `card_target(app, result)`; it returns None until targets are wired
-in, and the card then shows no target line. To show targets: return a
-`CardTarget` (the target value for the KPI's current month and its status,
-one of `revops_tui.targets.status.STATUSES`) — the card draws the value with
-the KPI's unit, the status symbol and its colour. The detail chart draws
-`target_line(app, kpi_id)` as a horizontal line when it is not None.
+Cards call `card_target(app, result)`: the target for the KPI's current month
+(the last month of its series; a dated target for that month overrides the
+base value) and its status (`revops_tui.targets.status`). The card draws the
+value with the KPI's unit, the status symbol (readable without colour) and its
+colour. The detail chart draws `target_line(app, kpi_id)` as a horizontal line.
 
-The `t` key (target editor) is added later in `RevOpsApp.BINDINGS` next to
-the placeholder comment there.
+The app holds the targets as `app.targets` (a `TargetsSnapshot`, reloaded when
+the file changes); an app without it (or a broken file) shows no targets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from revops_tui.targets.status import Target, status
 
 if TYPE_CHECKING:
     from revops_tui.kpis.results import KpiResult
@@ -26,11 +27,39 @@ class CardTarget:
     status: str  # revops_tui.targets.status: on track, at risk, off track, no target, no value
 
 
+def target_of(app: object, kpi_id: str) -> Target | None:
+    snapshot = getattr(app, "targets", None)
+    if snapshot is None or getattr(snapshot, "error", None):
+        return None
+    return snapshot.targets.get(kpi_id)
+
+
+def current_month(app: object, result: "KpiResult | None") -> str | None:
+    """The KPI's current month: the last month of its series, else the last month of the results."""
+    if result is not None and result.series:
+        return result.series[-1][0]
+    snap = getattr(app, "snapshot", None)
+    months = snap.results.months if snap is not None else []
+    return months[-1] if months else None
+
+
 def card_target(app: object, result: "KpiResult") -> CardTarget | None:
-    """Target and status to show on the KPI's card; None shows nothing."""
-    return None
+    """Target and status to show on the KPI's card; None (no target set) shows nothing."""
+    target = target_of(app, result.kpi.id)
+    if target is None:
+        return None
+    month = current_month(app, result)
+    value = target.value_for(month)
+    if value is None:  # only dated targets, none for this month
+        return None
+    return CardTarget(value, status(result.value if result.available else None, target, month))
 
 
 def target_line(app: object, kpi_id: str) -> float | None:
-    """Target value drawn on the detail chart; None draws nothing."""
-    return None
+    """Target value drawn on the detail chart (for the current month); None draws nothing."""
+    target = target_of(app, kpi_id)
+    if target is None:
+        return None
+    snap = getattr(app, "snapshot", None)
+    result = snap.results.kpis.get(kpi_id) if snap is not None else None
+    return target.value_for(current_month(app, result))

@@ -27,7 +27,10 @@ def shipped_settings(**overrides):
 
 
 def make_app(settings=None, filters: Filters | None = None, **kwargs) -> RevOpsApp:
-    """An app with a fixed clock and data label, so screenshots do not change between runs."""
+    """An app with a fixed clock and data label, so screenshots do not change between runs.
+
+    No file watcher unless watch=True (the live tests turn it on)."""
+    kwargs.setdefault("watch", False)
     app = RevOpsApp(settings or shipped_settings(), filters, [], clock="09:00:00", data_label="data", **kwargs)
     app.animation_level = "none"  # no tab-underline or scroll animations to wait for
     return app
@@ -102,6 +105,12 @@ def hostile_data(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Each test gets an empty results cache folder (never the user's own)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
 _RUNS: dict = {}
 _QUALITY: dict = {}
 
@@ -118,7 +127,7 @@ def fast_load(monkeypatch):
 
     real_run, real_quality = session.run, quality.quality_report
 
-    def run(settings, filters=None):
+    def run(settings, filters=None, cache=None):
         key = (repr(settings), filters or Filters())  # Settings holds dicts: not hashable
         if key not in _RUNS:
             _RUNS[key] = real_run(settings, filters)

@@ -29,9 +29,9 @@ def test_first_frame_before_numbers_and_keys_while_loading(run, monkeypatch):
     gate = threading.Event()
     real_run = session.run
 
-    def slow_run(settings, filters=None):
+    def slow_run(settings, filters=None, cache=None):
         gate.wait(20)
-        return real_run(settings, filters)
+        return real_run(settings, filters, cache=cache)
 
     monkeypatch.setattr(session, "run", slow_run)
 
@@ -77,10 +77,10 @@ def test_stale_filter_work_is_dropped(run, monkeypatch):
             await wait_ready(pilot)
             original = app._apply
 
-            def spy(generation, snap, values, reloaded):
+            def spy(generation, snap, values, reloaded, changed_at=None):
                 if generation == app.generation:
                     applied.append(snap.results.filters)
-                original(generation, snap, values, reloaded)
+                original(generation, snap, values, reloaded, changed_at)
 
             app._apply = spy
             app.set_filters(slow)

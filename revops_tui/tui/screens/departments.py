@@ -48,14 +48,16 @@ class DepartmentsScreen(Screen):
         Binding("left,h", "move(-1, 0)", "Left", show=False),
         Binding("right,l", "move(1, 0)", "Right", show=False),
         Binding("enter", "open", "Open KPI", id="open"),
+        Binding("t", "edit_target", "Target", id="target"),
     ]
 
-    HELP_HIDE = ("pane", "move")
+    HELP_HIDE = ("pane", "move", "edit_target")
     HELP_EXTRA = [
         ("1-5", "switch to a department pane"),
         ("←↑↓→ / h j k l", "move between cards"),
         ("enter", "open the KPI (detail, chart, breakdown)"),
         ("enter on a check", "the failing records of a data-quality check"),
+        ("t", "set, change or remove the selected KPI's target"),
     ]
 
     def __init__(self) -> None:
@@ -119,6 +121,27 @@ class DepartmentsScreen(Screen):
                 if result is not None and result.available:
                     movements[name] = [v for _, v in result.series]
             chart.set_data(MovementData(list(results.months), movements, currency))
+
+    def targets_changed(self) -> None:
+        """The targets file was re-read: redraw the cards' target lines."""
+        app = self.app
+        snap = app.snapshot  # type: ignore[attr-defined]
+        if snap is None:
+            return
+        currency = app.settings.currency  # type: ignore[attr-defined]
+        for card in self.query(KpiCard):
+            result = snap.results.kpis.get(card.kpi_id)
+            if result is not None:
+                card.show(result, currency, card_target(app, result))
+
+    def action_edit_target(self) -> None:
+        focused = self.focused
+        if isinstance(focused, KpiCard):
+            self.app.edit_target(focused.kpi_id)  # type: ignore[attr-defined]
+        elif isinstance(focused, MovementsChart):
+            self.app.edit_target("mrr")  # type: ignore[attr-defined]
+        else:
+            self.notify("Select a KPI card to edit its target", timeout=3)
 
     def quality_changed(self) -> None:
         app = self.app

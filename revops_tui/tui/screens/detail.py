@@ -14,7 +14,8 @@ from textual.worker import get_current_worker
 from revops_tui.formatting import format_change, format_value, is_good
 from revops_tui.kpis.catalog import CATALOG, DEPARTMENTS, DQ_IDS
 from revops_tui.kpis.drilldown import MOVEMENTS, BreakdownRow, breakdown, dimensions, scope_of
-from revops_tui.tui.targets_hook import target_line
+from revops_tui.targets.status import COLOURS, SYMBOLS
+from revops_tui.tui.targets_hook import card_target, target_line
 from revops_tui.tui.text import clean, literal
 from revops_tui.tui.widgets.chart import LineChart, LineData
 from revops_tui.tui.widgets.header import AppHeader, Banner
@@ -33,7 +34,10 @@ class DetailScreen(Screen):
         Binding("enter", "open", "Records", show=False),
         Binding("d", "dimension(1)", "Next dimension", id="next_dimension"),
         Binding("D", "dimension(-1)", "Prev. dimension", show=False, id="prev_dimension"),
+        Binding("t", "edit_target", "Target", id="target"),
     ]
+
+    HELP_HIDE = ("edit_target",)
 
     HELP_EXTRA = [
         ("↑ ↓ (month table)", "pick the month of the breakdown"),
@@ -41,6 +45,7 @@ class DetailScreen(Screen):
         ("← → (breakdown)", "switch the breakdown dimension"),
         ("enter on a month", "the records behind the month's number"),
         ("enter on a breakdown row", "the records behind that part (movement, stage, rule, segment…)"),
+        ("t", "set, change or remove the KPI's target"),
     ]
 
     def __init__(self, kpi_id: str, pane: str, month: str | None = None) -> None:
@@ -79,6 +84,7 @@ class DetailScreen(Screen):
                 yield Static(id="dims")
                 yield BreakdownTable(id="breakdown")
                 yield Static(id="breakdown-status")
+                yield Static(id="target-history")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -103,21 +109,8 @@ class DetailScreen(Screen):
         if result is None:
             title.update(Text(f"{self.kpi.name}: not computed", style="bold"))
             return
-        head = Text(self.kpi.name, style="bold")
-        if result.available:
-            head.append("  ")
-            head.append(format_value(result.value, self.kpi.unit, self.currency), style="bold")
-            head.append("  ")
-            head.append_text(change_text(result))
-            if result.not_filtered_by:
-                head.append(f"  (not filtered by {', '.join(result.not_filtered_by)})", style="dim italic")
-        else:
-            head.append("  unavailable: ", style="italic")
-            head.append(clean(result.reason or ""), style="italic")
-        head.append("\n")
-        head.append(clean(self.kpi.definition), style="dim")
-        head.append(f"  ({self.kpi.better} is better)", style="dim")
-        title.update(head)
+        self._update_title(result)
+        self._show_target_history()
 
         self.months = [m for m, _ in result.series]
         if self.month not in self.months:
@@ -138,6 +131,55 @@ class DetailScreen(Screen):
         self._update_chart()
         self._show_dims()
         self._schedule_breakdown(now=True)
+
+    def targets_changed(self) -> None:
+        """The targets file was re-read: title, chart line and history."""
+        snap = self.app.snapshot  # type: ignore[attr-defined]
+        result = snap.results.kpis.get(self.kpi_id) if snap is not None else None
+        if result is not None:
+            self._update_title(result)
+        self._update_chart()
+        self._show_target_history()
+
+    def _show_target_history(self) -> None:
+        """The KPI's target changes, newest first (a few lines; the full list is targets-history.jsonl)."""
+        from revops_tui.tui.screens.target_editor import history_lines
+
+        app = self.app
+        box = self.query_one("#target-history", Static)
+        store = getattr(app, "target_store", None)
+        limit = 2 if self.app.size.height >= 30 else 1  # a small terminal keeps room for the breakdown
+        lines = history_lines(store, self.kpi_id, self.kpi.unit, self.currency, limit=limit) if store else []
+        if not lines:
+            box.display = False
+            return
+        rows = [Text("target history, newest first:", style="dim bold", no_wrap=True, overflow="ellipsis")]
+        rows += [Text(line, style="dim", no_wrap=True, overflow="ellipsis") for line in lines]
+        box.update(Text("\n").join(rows))
+        box.display = True
+
+    def _update_title(self, result) -> None:
+        title = self.query_one("#detail-title", Static)
+        head = Text(self.kpi.name, style="bold")
+        if result.available:
+            head.append("  ")
+            head.append(format_value(result.value, self.kpi.unit, self.currency), style="bold")
+            head.append("  ")
+            head.append_text(change_text(result))
+            if result.not_filtered_by:
+                head.append(f"  (not filtered by {', '.join(result.not_filtered_by)})", style="dim italic")
+        else:
+            head.append("  unavailable: ", style="italic")
+            head.append(clean(result.reason or ""), style="italic")
+        target = card_target(self.app, result)
+        if target is not None:
+            head.append("   target ")
+            head.append(format_value(target.value, self.kpi.unit, self.currency, compact=True))
+            head.append(f" {SYMBOLS.get(target.status, '?')} {target.status}", style=COLOURS.get(target.status, ""))
+        head.append("\n")
+        head.append(clean(self.kpi.definition), style="dim")
+        head.append(f"  ({self.kpi.better} is better)", style="dim")
+        title.update(head)
 
     def _update_chart(self) -> None:
         snap = self.app.snapshot  # type: ignore[attr-defined]
@@ -181,6 +223,9 @@ class DetailScreen(Screen):
         dim, month = self.dimension, self.month
         table = self.query_one(BreakdownTable)
         status = self.query_one("#breakdown-status", Static)
+        if snap is not None and snap.tables is None:  # cached numbers only: the data is still being read
+            status.update(Text("waiting for the data…", style="italic"))
+            return
         if snap is None or dim is None or month is None:
             table.clear(columns=True)
             self.rows = []
@@ -317,6 +362,9 @@ class DetailScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_edit_target(self) -> None:
+        self.app.edit_target(self.kpi_id)  # type: ignore[attr-defined]
 
     @property
     def pane_title(self) -> str:

@@ -78,7 +78,7 @@ class RecordsScreen(Screen):
 
     def load(self) -> None:
         snap = self.app.snapshot  # type: ignore[attr-defined]
-        if snap is None:
+        if snap is None or snap.tables is None:  # cached numbers only: the data is still being read
             return
         self.fetching, self.error = True, None
         self._update_status()

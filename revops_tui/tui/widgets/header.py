@@ -57,17 +57,23 @@ class AppHeader(Widget):
         status.append(SEPARATOR)
         status.append("filters: ")
         status.append(clean(state.filters), style="bold" if state.filters != "none" else "")
-        if state.loading:
+        if state.cached:
+            status.append(SEPARATOR)
+            status.append("⟳ cached, confirming…", style="bold reverse")
+        elif state.loading:
             status.append(SEPARATOR)
             status.append("⟳ loading…", style="bold reverse")
         status.truncate(width, overflow="ellipsis")
 
         crumb = " " + clean(breadcrumb_for(app, self.screen))
         loaded = f"loaded {state.loaded}" if state.loaded else ""
+        changed = f"changed {state.changed}" if state.changed else ""
         data = f"data: {clean(state.data)}"
         room = width - cell_len(crumb) - 3
         right = ""
-        for candidate in (f"{data} · {loaded}" if loaded else data, loaded, ""):
+        candidates = [" · ".join(p for p in (data, changed, loaded) if p),
+                      " · ".join(p for p in (changed, loaded) if p), loaded, ""]
+        for candidate in candidates:
             if cell_len(candidate) <= room:
                 right = candidate
                 break
@@ -111,4 +117,5 @@ class Banner(Widget):
 
     def on_mount(self) -> None:
         app = self.app
-        self.show(list(getattr(app, "problems", [])))
+        messages = getattr(app, "banner_messages", None)
+        self.show(messages() if callable(messages) else list(getattr(app, "problems", [])))

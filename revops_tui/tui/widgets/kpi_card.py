@@ -127,9 +127,16 @@ class KpiCard(Widget, can_focus=True):
     def _target_line(self, target: CardTarget) -> Text:
         from revops_tui.targets.status import COLOURS, SYMBOLS
 
-        text = Text("target ")
-        text.append(format_value(target.value, self.kpi.unit, self.currency, compact=True))
-        text.append(f"  {SYMBOLS.get(target.status, '?')} {target.status}", style=COLOURS.get(target.status, ""))
+        value = format_value(target.value, self.kpi.unit, self.currency, compact=True)
+        mark = f"{SYMBOLS.get(target.status, '?')} {target.status}"
+        width = max(self.content_size.width, 1)
+        # The widest form that fits on one line (narrow cards drop the word "target", then the gap).
+        for head, gap in (("target ", "  "), ("target ", " "), ("tgt ", " ")):
+            if len(head) + len(value) + len(gap) + len(mark) <= width:
+                break
+        text = Text(head + value, no_wrap=True, overflow="ellipsis")
+        text.append(gap)
+        text.append(mark, style=COLOURS.get(target.status, ""))
         return text
 
     def render(self) -> Text:

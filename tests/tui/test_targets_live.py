@@ -1,0 +1,260 @@
+"""Targets in the workspace (issue 5) and live data (issue 6): Pilot tests on tmp configs.
+
+Targets: status on the cards, `t` opens the editor and a save shows at once, read-only refuses
+with a message, an outside edit of targets.toml shows within ~2 s, a broken file is a banner.
+Live data: a rewritten table changes the MRR card; a truncated one keeps the last good numbers
+with a banner naming the file, and the next good write clears it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import polars as pl
+from textual.widgets import Input
+
+from revops_tui import session
+from revops_tui.tui.screens.departments import DepartmentsScreen
+from revops_tui.tui.screens.detail import DetailScreen
+from revops_tui.tui.screens.help import HelpScreen
+from revops_tui.tui.screens.target_editor import TargetEditor
+from revops_tui.tui.widgets.header import AppHeader, Banner
+from revops_tui.tui.widgets.keys_footer import KeysFooter
+from revops_tui.tui.widgets.kpi_card import KpiCard
+
+from .conftest import REPO, make_app, wait_for, wait_ready, wait_screen
+
+SIZE = (120, 40)
+
+# Shipped data, as of 2026-11-15: MRR 286,552 · ARR 3,438,624 · NRR 122.5%
+TARGETS = """\
+[mrr]
+value = 280000
+
+[arr]
+value = 3500000
+
+[nrr]
+value = 150
+"""
+
+
+def write_config(folder: Path, data: Path, targets: str | None = TARGETS, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2026-11-15"\nmonths = 13\n'
+                      f'targets_file = "targets.toml"\n{extra}', encoding="utf-8")
+    if targets is not None:
+        (folder / "targets.toml").write_text(targets, encoding="utf-8")
+    return config
+
+
+def settings_for(config: Path, **overrides):
+    return session.settings_from_options(config=str(config), **overrides)[0]
+
+
+def card(app, kpi_id: str, pane: str = "overview") -> KpiCard:
+    return app.screen_stack[0].query_one(f"#card-{pane}-{kpi_id}", KpiCard)
+
+
+def target_part(app, kpi_id: str) -> str:
+    """The card's target line, words single-spaced ("target $280.0k ✔ on track"; "tgt" on narrow cards)."""
+    parts = [p for p in card(app, kpi_id).plain().split(" | ") if p.startswith(("target ", "tgt "))]
+    return " ".join(parts[0].replace("tgt ", "target ").split()) if parts else ""
+
+
+def banner_text(app) -> str:
+    banner = app.screen.query_one(Banner)
+    return banner.render().plain if banner.has_class("-shown") else ""
+
+
+def test_cards_show_target_and_status(tmp_path, run):
+    async def go():
+        app = make_app(settings_for(write_config(tmp_path / "cfg", REPO / "data")))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            assert "target $280.0k ✔ on track" == target_part(app, "mrr")
+            assert "target $3.50M ▲ at risk" == target_part(app, "arr")
+            assert "target 150.0% ✖ off track" == target_part(app, "nrr")
+            assert target_part(app, "grr") == ""  # no target set: no line
+            # the detail screen: status in the title, the target line on the chart
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            title = str(app.screen.query_one("#detail-title").render())
+            assert "target $280.0k ✔ on track" in title
+            assert app.screen.query_one("#chart").data.target == 280000
+    run(go())
+
+
+def test_t_opens_editor_and_save_updates_card(tmp_path, run):
+    async def go():
+        config = write_config(tmp_path / "cfg", REPO / "data")
+        app = make_app(settings_for(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            assert "t Target" in app.screen.query_one(KeysFooter).plain()
+            await pilot.press("t")
+            await wait_screen(pilot, TargetEditor)
+            editor = app.screen
+            field = editor.query_one("#te-value", Input)
+            field.value = "400k"
+            await pilot.press("enter")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert "target $400.0k ✖ off track" == target_part(app, "mrr")  # at once, no restart
+            assert "value = 400000" in (tmp_path / "cfg" / "targets.toml").read_text()
+            # in the detail screen: t opens the editor for that KPI; the history lists the change
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            history = str(app.screen.query_one("#target-history").render())
+            assert "-> $400.0k" in history
+            await pilot.press("t")
+            await wait_screen(pilot, TargetEditor)
+            assert app.screen.kpi_id == "mrr"
+            await pilot.press("escape")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.press("question_mark")
+            await wait_screen(pilot, HelpScreen)
+            assert "target" in app.screen.plain()
+    run(go())
+
+
+def test_read_only_says_why(tmp_path, run):
+    async def go():
+        config = write_config(tmp_path / "cfg", REPO / "data")
+        app = make_app(settings_for(config, read_only=True))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.press("t")
+            await pilot.pause(0.2)
+            assert not isinstance(app.screen, TargetEditor)
+            messages = [n.message for n in app._notifications]
+            assert any("Editing targets is disabled" in m and "read-only" in m for m in messages)
+            assert target_part(app, "mrr").startswith("target $280.0k")  # targets still shown
+    run(go())
+
+
+def test_outside_edit_shows_within_two_seconds(tmp_path, run):
+    async def go():
+        config = write_config(tmp_path / "cfg", REPO / "data")
+        app = make_app(settings_for(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            assert target_part(app, "mrr").endswith("✔ on track")
+            (tmp_path / "cfg" / "targets.toml").write_text(TARGETS.replace("280000", "500000"))
+            start = time.monotonic()
+            await wait_for(pilot, lambda: "$500.0k" in target_part(app, "mrr"), timeout=5,
+                           what="the outside edit")
+            assert time.monotonic() - start < 2.5
+            assert target_part(app, "mrr").endswith("✖ off track")
+    run(go())
+
+
+def test_broken_targets_file_banner_and_app_works(tmp_path, run):
+    async def go():
+        config = write_config(tmp_path / "cfg", REPO / "data", targets="[mrr]\nvalue = = 3\n")
+        app = make_app(settings_for(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            text = banner_text(app)
+            assert "targets.toml:2" in text and "not valid TOML" in text
+            assert card(app, "mrr").plain().startswith("MRR | $")  # numbers, no target line
+            assert target_part(app, "mrr") == ""
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)  # the app keeps working
+            assert "targets.toml:2" in banner_text(app)
+            # fixing the file clears the banner and shows the targets
+            (tmp_path / "cfg" / "targets.toml").write_text(TARGETS)
+            await wait_for(pilot, lambda: "targets.toml" not in banner_text(app), timeout=5, what="fix")
+            await pilot.press("escape")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert target_part(app, "mrr").startswith("target $280.0k")
+    run(go())
+
+
+# ----------------------------------------------------------------------------- live data
+
+
+def replace_atomically(frame: pl.DataFrame, path: Path) -> None:
+    tmp = path.with_name(".tmp-" + path.name)
+    frame.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
+def header_text(app) -> str:
+    return app.screen.query_one(AppHeader).render().plain
+
+
+def test_live_rewrite_changes_card_and_truncated_file_keeps_numbers(tmp_path, run):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    config = write_config(tmp_path / "cfg", data)
+
+    async def go():
+        app = make_app(settings_for(config), watch=True)
+        app.clock = None  # real times in the header
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.pause(0.5)  # the watcher is up
+            before = card(app, "mrr").plain()
+            assert "changed " in header_text(app) and "loaded " in header_text(app)
+            # drill in: the reload keeps the detail screen and the picked month
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.press("up")
+            await pilot.pause(0.2)
+            month = app.screen.month
+            subs = pl.read_parquet(data / "subscriptions.parquet")
+            replace_atomically(subs.head(subs.height // 2), data / "subscriptions.parquet")
+            await wait_for(pilot, lambda: card(app, "mrr").plain() != before, timeout=8, what="the new MRR")
+            after = card(app, "mrr").plain()
+            assert isinstance(app.screen, DetailScreen) and app.screen.month == month
+            # a truncated write: the last good numbers stay, the banner names the file
+            raw = (data / "subscriptions.parquet").read_bytes()
+            (data / "subscriptions.parquet").write_bytes(raw[: len(raw) // 2])
+            await wait_for(pilot, lambda: "subscriptions.parquet" in banner_text(app), timeout=8,
+                           what="the banner")
+            assert card(app, "mrr").plain() == after
+            assert "last good numbers" in banner_text(app)
+            assert isinstance(app.screen, DetailScreen)
+            # the next good write clears it
+            replace_atomically(subs, data / "subscriptions.parquet")
+            await wait_for(pilot, lambda: banner_text(app) == "", timeout=8, what="the banner to clear")
+            assert card(app, "mrr").plain() == before
+    run(go())
+
+
+def test_cached_results_first_then_confirmed(tmp_path, run, monkeypatch):
+    import threading
+
+    config = write_config(tmp_path / "cfg", REPO / "data")
+    settings = settings_for(config)
+    from revops_tui.cache import ResultsCache
+
+    cache = ResultsCache(tmp_path / "cache")
+    session.run(settings, cache=cache)  # an earlier run saved these results
+    gate = threading.Event()
+    real_run = session.run
+
+    def slow_run(settings, filters=None, cache=None):
+        gate.wait(20)  # the data is slow to read: the cached numbers show meanwhile
+        return real_run(settings, filters, cache=cache)
+
+    monkeypatch.setattr(session, "run", slow_run)
+
+    async def go():
+        app = make_app(settings, cache=ResultsCache(tmp_path / "cache"))  # a restart: a fresh memory
+        seen: list[bool] = []
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.snapshot is not None, what="numbers")
+            seen.append(app.cached_view and "cached, confirming" in header_text(app))
+            assert card(app, "mrr").plain().startswith("MRR | $286.6k")
+            gate.set()
+            await wait_ready(pilot, quality=False)
+            assert seen == [True]  # the cached numbers came first, marked as such
+            assert not app.cached_view and "cached" not in header_text(app)
+            assert card(app, "mrr").plain().startswith("MRR | $286.6k")
+        assert app.snapshot.tables is not None
+    run(go())
