@@ -24,46 +24,42 @@ def test_classify(tmp_path):
     assert watched_paths(s) == [(tmp_path / "data").resolve()]
 
 
-def test_a_multi_file_export_is_one_change(tmp_path):
-    s = settings_in(tmp_path)
+def watch_while(s: Settings, act, done, debounce_ms: int) -> list[Touched]:
+    """Run the watcher in a thread, do `act`, wait (up to 10 s) until `done(seen)`, stop."""
     stop = threading.Event()
     seen: list[Touched] = []
 
     def run():
-        for touched in changes(s, stop, debounce_ms=400):
+        for touched in changes(s, stop, debounce_ms=debounce_ms):
             seen.append(touched)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    time.sleep(0.5)
-    for name in ("customers", "subscriptions", "leads"):
-        (tmp_path / "data" / f"{name}.parquet").write_bytes(b"x")
-        time.sleep(0.05)
+    time.sleep(0.4)
+    act()
     deadline = time.time() + 10
-    while not seen and time.time() < deadline:
+    while not done(seen) and time.time() < deadline:
         time.sleep(0.05)
     stop.set()
     thread.join(5)
+    return seen
+
+
+def test_a_multi_file_export_is_one_change(tmp_path):
+    s = settings_in(tmp_path)
+
+    def export():
+        for name in ("customers", "subscriptions", "leads"):
+            (tmp_path / "data" / f"{name}.parquet").write_bytes(b"x")
+            time.sleep(0.05)
+
+    seen = watch_while(s, export, bool, debounce_ms=400)
     assert len(seen) == 1 and seen[0].data
     assert len([p for p in seen[0].paths if p.endswith(".parquet")]) == 3
 
 
 def test_config_and_targets_files_are_polled(tmp_path):
     s = settings_in(tmp_path)
-    stop = threading.Event()
-    seen: list[Touched] = []
-
-    def run():
-        for touched in changes(s, stop, debounce_ms=200):
-            seen.append(touched)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    time.sleep(0.3)
-    (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 1\n")
-    deadline = time.time() + 5
-    while not any(t.targets for t in seen) and time.time() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    thread.join(5)
+    seen = watch_while(s, lambda: (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 1\n"),
+                       lambda seen: any(t.targets for t in seen), debounce_ms=200)
     assert any(t.targets and not t.data for t in seen)
