@@ -53,6 +53,16 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def config_path(option: str | Path | None) -> Path | None:
+    """--config PATH, else ./config.toml when present, else None (defaults)."""
+    if option:
+        return Path(option)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
 def parse_as_of(value: str) -> str:
     """Validate an as-of value: "latest", "today" or an ISO date; returns it normalised."""
     text = str(value).strip()

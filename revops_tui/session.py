@@ -7,20 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from revops_tui.cache import ResultsCache, cache_key, file_signature
-from revops_tui.config import ConfigError, Settings, load_settings, parse_as_of
+from revops_tui.config import ConfigError, Settings, config_path, load_settings, parse_as_of
 from revops_tui.kpis.engine import compute
 from revops_tui.kpis.results import Filters, Results
 from revops_tui.loading import Tables, data_folder_problem, load_tables, resolve_as_of
-
-DEFAULT_CONFIG = Path("config.toml")
-
-
-def config_path(option: str | None) -> Path | None:
-    """--config PATH, else ./config.toml when present, else None (defaults)."""
-    if option:
-        return Path(option)
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
-
 
 def settings_from_options(
     config: str | None = None,

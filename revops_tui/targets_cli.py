@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from revops_tui.config import ConfigError, Settings, load_settings
+from revops_tui.config import ConfigError, Settings, config_path, load_settings
 from revops_tui.kpis.catalog import CATALOG
 from revops_tui.targets import (
     Target,
@@ -83,9 +83,7 @@ def _fail(message: str, err: TextIO) -> int:
 
 def resolve_settings(config: str | Path | None) -> tuple[Settings, list[str]]:
     """--config PATH, else ./config.toml when present, else defaults (ConfigError on a bad file)."""
-    if config is None and Path("config.toml").is_file():
-        config = Path("config.toml")
-    return load_settings(config)
+    return load_settings(config_path(config))
 
 
 def targets_for(settings: Settings) -> tuple[dict[str, Target], list[str], str | None]:

@@ -75,13 +75,18 @@ def dimensions(kpi_id: str) -> tuple[str, ...]:
     return dims
 
 
-def _calendar(scope: Scope, month: str) -> tuple[Calendar, int]:
+def _months_through(scope: Scope, month: str) -> int:
+    """How many months a window ending with the as-of month needs to hold `month`."""
     year, mon = (int(p) for p in month.split("-"))
-    first = dt.date(year, mon, 1)
+    dt.date(year, mon, 1)  # a month that does not exist raises ValueError here
     shown = (scope.as_of.year - year) * 12 + scope.as_of.month - mon + 1
     if shown < 1:
         raise ValueError(f"month {month} is after the as-of day {scope.as_of}")
-    cal = Calendar(scope.as_of, shown)
+    return shown
+
+
+def _calendar(scope: Scope, month: str) -> tuple[Calendar, int]:
+    cal = Calendar(scope.as_of, _months_through(scope, month))
     return cal, cal.first_shown  # the picked month is the first shown one
 
 
@@ -109,7 +114,7 @@ def breakdown(scope: Scope, kpi_id: str, month: str, dimension: str) -> list[Bre
     if dimension == "stage":
         return _stage_breakdown(scope, kpi_id, month)
     rows = []
-    shown = (scope.as_of.year * 12 + scope.as_of.month) - (int(month[:4]) * 12 + int(month[5:])) + 1
+    shown = _months_through(scope, month)
     for value in _dimension_values(scope, kpi_id, dimension):
         narrowed = replace(scope.filters, **{dimension: frozenset({value})})
         result = compute(scope.tables, scope.settings, scope.as_of, shown, narrowed, only=(kpi_id,))[kpi_id]
