@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,10 +27,6 @@ from revops_tui.kpis.quality import plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.lazy import collect_each, first_line
 from revops_tui.loading import Tables
-
-
-# join_asof with `by` cannot verify sortedness; the parts sort their inputs themselves.
-warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked", category=UserWarning)
 
 
 @dataclass(frozen=True)
@@ -51,21 +46,33 @@ def _subscription_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFra
     )
 
 
+USAGE_BY_CUSTOMER = "usage_by_customer"  # the shared usage summary (unfiltered)
+
+
 def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
-    return success.adoption(f["usage"], f["_mrr"], cal)
+    return success.adoption(f[USAGE_BY_CUSTOMER], f["_mrr"], cal)
 
 
-def _shared_frames(frames: dict[str, pl.LazyFrame], cal: Calendar) -> dict[str, str]:
-    """Materialise the customer MRR frames most parts read (Polars would otherwise
-    recompute them in each part); returns a problem for subscriptions if it cannot be read."""
-    if "subscriptions" not in frames:
-        return {}
-    try:
-        frames["_mrr"] = subs_frames.customer_mrr(frames["subscriptions"], cal)  # type: ignore[assignment]
-    except Exception as exc:
-        frames.pop("subscriptions")
-        return {"subscriptions": f"table subscriptions: query failed: {first_line(exc)}"}
-    return {}
+def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calendar, wanted: set[str]) -> dict[str, str]:
+    """Materialise the frames several parts read (Polars would otherwise recompute them in
+    each part): customer MRR and the usage summary. Returns a problem for a table that
+    cannot be read (its KPIs lose their value; the others go on)."""
+    problems: dict[str, str] = {}
+    if "subscriptions" in frames and "subscriptions" in wanted:
+        try:
+            frames["_mrr"] = subs_frames.customer_mrr(frames["subscriptions"], cal)  # type: ignore[assignment]
+        except Exception as exc:
+            frames.pop("subscriptions")
+            problems["subscriptions"] = f"table subscriptions: query failed: {first_line(exc)}"
+    if "usage" in frames and "usage" in wanted:
+        # From the unfiltered table: adoption meets it through the (filtered) customer MRR,
+        # and Data Quality is never filtered.
+        try:
+            frames[USAGE_BY_CUSTOMER] = success.usage_by_customer(tables.frames["usage"], cal).collect().lazy()
+        except Exception as exc:
+            frames.pop("usage")
+            problems["usage"] = f"table usage: query failed: {first_line(exc)}"
+    return problems
 
 
 PARTS = (
@@ -198,10 +205,12 @@ def compute(
     wanted = [CATALOG[k] for k in only] if only is not None else list(CATALOG.values())
     needed = {t for kpi in wanted for t in kpi.tables}
     parts = [p for p in PARTS if only is None or set(p.tables) <= needed]
-    if "subscriptions" in needed or only is None:
-        problems.update(_shared_frames(frames, cal))
     with_quality = any(k.id in DQ_IDS for k in wanted)
-    quality = plan_quality(tables.frames, settings, as_of, problems=tables.problems) if with_quality else None
+    problems.update(_shared_frames(frames, tables, cal, needed | ({"usage"} if with_quality else set())))
+    quality = None
+    if with_quality:
+        shared = {USAGE_BY_CUSTOMER: frames[USAGE_BY_CUSTOMER]} if USAGE_BY_CUSTOMER in frames else {}
+        quality = plan_quality({**tables.frames, **shared}, settings, as_of, problems=tables.problems)
     monthly, part_problems, errors, q_done, q_failed = _collect_parts(
         frames, cal, settings, parts, quality.frames if quality else []
     )

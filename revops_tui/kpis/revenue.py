@@ -132,7 +132,8 @@ def renewals(subs: pl.LazyFrame, mrr: subs_frames.CustomerMrr, cal: Calendar) ->
         .sort("term_end")
     )
     looked_up = due.join_asof(
-        mrr.levels.sort("date"), left_on="term_end", right_on="date", by="cid", strategy="backward"
+        mrr.levels.sort("date"), left_on="term_end", right_on="date", by="cid", strategy="backward",
+        check_sortedness=False,  # sorted just above; Polars cannot check it within `by` groups
     )
     return looked_up.group_by("k").agg(
         renewal_due=pl.len(), renewed=(pl.col("level").fill_null(0) > 0).cast(pl.Int64).sum()

@@ -33,19 +33,22 @@ def lead_to_sqo(leads_lf: pl.LazyFrame, all_opps: pl.LazyFrame, cal: Calendar) -
     )
 
 
-def history_rows(history: pl.LazyFrame, settings: Settings) -> pl.LazyFrame:
-    """Stage history with the day each row stops being the deal's latest.
+def history_rows(history: pl.LazyFrame, settings: Settings, keep: tuple[str, ...] = ("stage", "amount")) -> pl.LazyFrame:
+    """Stage history (opportunity_id, changed_at, is_open and the `keep` columns) with the day
+    each row stops being the deal's latest.
 
     Rows of one day keep their file order: the last one of the day is the latest.
     """
     closed = list(settings.won_stages) + list(settings.lost_stages)
     return (
         history.with_row_index("_row")
-        .sort("opportunity_id", "changed_at", "_row")
-        .with_columns(
-            next_change=shift_within(pl.col("changed_at"), "opportunity_id", -1),
+        # only the needed columns go through the sort (millions of rows)
+        .select(
+            "opportunity_id", "changed_at", "_row", *keep,
             is_open=~pl.col("stage").is_in(closed),  # unknown stages count as open (rule 3)
         )
+        .sort("opportunity_id", "changed_at", "_row")
+        .with_columns(next_change=shift_within(pl.col("changed_at"), "opportunity_id", -1))
     )
 
 
@@ -54,7 +57,7 @@ def open_pipeline(history: pl.LazyFrame, cal: Calendar, settings: Settings) -> p
 
     A row is the latest for the months k with changed_at <= E(k) < next change.
     """
-    rows = history_rows(history, settings).filter(pl.col("is_open"))
+    rows = history_rows(history, settings, keep=("amount",)).filter(pl.col("is_open"))
     return over_ranges(
         cal,
         rows.with_columns(lo=cal.reached(pl.col("changed_at")), hi=cal.reached(pl.col("next_change"))),

@@ -23,31 +23,46 @@ def nps(responses: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
 BITS = 62  # months per usage bitmask word (an Int64 holds 63 bits; one spare)
 
 
-def adoption(usage: pl.LazyFrame, mrr: CustomerMrr, cal: Calendar) -> pl.LazyFrame:
+def words(cal: Calendar) -> int:
+    return (cal.size + BITS - 1) // BITS
+
+
+def usage_by_customer(usage: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
+    """customer_id, rows, mask0.. : one row per customer_id of usage (null included).
+
+    Usage is the largest table (tens of millions of rows), so it is read once and folded
+    into what every consumer needs: `rows` (all its rows, for the customer reference check
+    of Data Quality) and bitmasks of the months with active_users > 0 (bit m % BITS of
+    word m // BITS set: used the product in window month m; for product_adoption).
+    """
+    k = cal.in_month(pl.col("date")).cast(pl.Int64)
+    used = (pl.col("active_users") > 0) & k.is_not_null()
+    bits = {
+        f"_b{w}": pl.when(used & (k // BITS == w)).then(pl.lit(2, dtype=pl.Int64).pow(k % BITS)).otherwise(0)
+        for w in range(words(cal))
+    }
+    # The bits as columns first: an expression inside the aggregation would leave the streaming engine.
+    return (
+        usage.select("customer_id", **bits)
+        .group_by("customer_id")
+        .agg(rows=pl.len(), **{f"mask{w}": pl.col(f"_b{w}").bitwise_or() for w in range(words(cal))})
+    )
+
+
+def adoption(by_customer: pl.LazyFrame, mrr: CustomerMrr, cal: Calendar) -> pl.LazyFrame:
     """Customers active at E(k) with active_users > 0 on a usage day in k (rule 17).
 
-    Usage is the largest table (tens of millions of rows), so it is folded once into one
-    bitmask per customer (bit k set: used the product in month k) by a group-by on the
-    customer alone; the masks are then matched with each customer's active intervals,
-    one cheap expression per month.
+    `by_customer` is usage_by_customer(): the masks are matched with each customer's
+    active intervals, one cheap expression per month.
     """
-    k = pl.col("k").cast(pl.Int64)
-    masks = (
-        usage.filter(pl.col("active_users") > 0)
-        .select("customer_id", k=cal.in_month(pl.col("date")))
-        .filter(pl.col("k").is_not_null())
-        .group_by("customer_id", word=k // BITS)
-        .agg(mask=pl.lit(2, dtype=pl.Int64).pow(k % BITS).cast(pl.Int64).bitwise_or())
-        .pipe(mrr.to_cid)
-    )
+    masks = by_customer.filter(pl.col("customer_id").is_not_null()).pipe(mrr.to_cid)
     active = intervals(mrr.changes, cal).filter(pl.col("v") > 0).select("cid", "k_from", "k_to")
     rows = active.join(masks, on="cid")
     per_month_counts = [
         (
-            (pl.col("word") == m // BITS)
-            & (pl.col("k_from") <= m)
+            (pl.col("k_from") <= m)
             & (pl.col("k_to") > m)
-            & ((pl.col("mask") // (2 ** (m % BITS))) % 2 == 1)
+            & ((pl.col(f"mask{m // BITS}") // (2 ** (m % BITS))) % 2 == 1)
         ).sum().alias(str(m))
         for m in range(cal.size)
     ]
