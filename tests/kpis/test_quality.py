@@ -257,6 +257,21 @@ def test_consistency_per_row_and_rule():
     assert rep.scores["dq_consistency"] == pytest.approx(17 / 27 * 100)
 
 
+def test_usage_reference_check_from_the_shared_usage_summary_counts_the_same():
+    # The engine reads usage once (usage_by_customer: rows per customer_id) and hands that
+    # summary to the checks; the counts must equal those of the raw table: 3 non-null rows,
+    # the 2 ghost rows fail (active_users 0 or not, in the window or not).
+    from revops_tui.kpis.calendar import Calendar
+    from revops_tui.kpis.success import usage_by_customer
+
+    f = frames(**CONSISTENCY_ROWS)
+    summary = usage_by_customer(f["usage"], Calendar(AS_OF, 13)).collect().lazy()
+    rep = quality_report({**f, "usage_by_customer": summary}, Settings(), AS_OF)
+    got = {(c.table, c.rule): (c.checked, c.failed) for c in rep.checks if c.score == "consistency"}
+    assert got[("usage", "customer exists")] == (3, 2)
+    assert rep.checks == report(**CONSISTENCY_ROWS).checks
+
+
 def test_customer_references_need_the_customers_table():
     rows = {k: v for k, v in CONSISTENCY_ROWS.items() if k != "customers"}
     rep = report(**rows)
