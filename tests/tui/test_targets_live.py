@@ -258,3 +258,44 @@ def test_cached_results_first_then_confirmed(tmp_path, run, monkeypatch):
             assert card(app, "mrr").plain().startswith("MRR | $286.6k")
         assert app.snapshot.tables is not None
     run(go())
+
+
+def test_config_change_is_reread_and_a_broken_one_keeps_the_old_settings(tmp_path, run):
+    config = write_config(tmp_path / "cfg", REPO / "data")
+
+    async def go():
+        app = make_app(settings_for(config), watch=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.pause(0.5)  # the watcher is up
+            assert card(app, "mrr").plain().startswith("MRR | $286.6k")
+            config.write_text(config.read_text(encoding="utf-8") + 'currency = "EUR"\n', encoding="utf-8")
+            await wait_for(pilot, lambda: card(app, "mrr").plain().startswith("MRR | €286.6k"), timeout=10,
+                           what="the re-read currency")
+            assert app.settings.currency == "EUR"
+            # a broken config: said so, and the settings in use stay
+            config.write_text('data = "unclosed\n', encoding="utf-8")
+            await wait_for(pilot, lambda: any(n.title == "Config not applied" for n in app._notifications),
+                           timeout=10, what="the config error")
+            message = next(n.message for n in app._notifications if n.title == "Config not applied")
+            assert str(config) in message and "previous settings stay" in message
+            assert app.settings.currency == "EUR"
+            assert card(app, "mrr").plain().startswith("MRR | €286.6k")
+    run(go())
+
+
+def test_refresh_seconds_reloads_without_a_file_watcher(tmp_path, run):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    config = write_config(tmp_path / "cfg", data, extra="refresh_seconds = 1\n")
+
+    async def go():
+        app = make_app(settings_for(config), watch=False)  # as for an object store: nothing to watch
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            before = card(app, "mrr").plain()
+            subs = pl.read_parquet(data / "subscriptions.parquet")
+            replace_atomically(subs.head(subs.height // 2), data / "subscriptions.parquet")
+            await wait_for(pilot, lambda: card(app, "mrr").plain() != before, timeout=10,
+                           what="the timed reload")
+    run(go())
