@@ -23,7 +23,7 @@ from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.catalog import CATALOG, DQ_IDS, Kpi
 from revops_tui.kpis.filters import applicability, filter_tables
 from revops_tui.kpis.monthly import dense, join_months, ratio
-from revops_tui.kpis.quality import plan_quality
+from revops_tui.kpis.quality import by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.lazy import collect_each, first_line
 from revops_tui.loading import Tables
@@ -46,7 +46,7 @@ def _subscription_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFra
     )
 
 
-USAGE_BY_CUSTOMER = "usage_by_customer"  # the shared usage summary (unfiltered)
+USAGE_BY_CUSTOMER = by_customer("usage")  # the shared usage summary (unfiltered)
 
 
 def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:

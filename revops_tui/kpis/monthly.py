@@ -71,3 +71,8 @@ def cum_sum_within(expr: pl.Expr, key: str) -> pl.Expr:
     total = expr.cum_sum()
     first = (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
     return total - pl.when(first).then(total - expr).otherwise(None).forward_fill()
+
+
+def last_of_run(*keys: str) -> pl.Expr:
+    """On a frame sorted by `keys`: the row is the last of its run of equal keys."""
+    return pl.any_horizontal(pl.col(k) != pl.col(k).shift(-1) for k in keys).fill_null(True)

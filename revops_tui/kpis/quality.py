@@ -323,18 +323,25 @@ def _unique_normalised(column: str, norm: Callable[[], pl.Expr]) -> FrameRule:
 
 
 # Customer references (rule 22): every non-null customer_id must exist in customers.
-# A table's rows per customer_id come from `<table>_by_customer` when the caller has that
+# A table's rows per customer_id come from by_customer(table) when the caller has that
 # summary (usage: read once for adoption and this check), else from a group-by here.
 
+def by_customer(table: str) -> str:
+    """The frame name under which a caller passes a table's rows per customer_id."""
+    return f"{table}_by_customer"
+
+
 def _rows_by_customer(f: Frames, table: str) -> pl.LazyFrame:
-    summary = f.get(f"{table}_by_customer")
+    summary = f.get(by_customer(table))
     if summary is None:
         summary = f[table].group_by("customer_id").agg(rows=pl.len())
     return summary.select("customer_id", "rows").filter(pl.col("customer_id").is_not_null())
 
 
-def _known_customers(f: Frames) -> pl.LazyFrame:
-    return f["customers"].select(pl.col("customer_id").drop_nulls().unique())
+def _orphans(f: Frames, table: str) -> pl.LazyFrame:
+    """customer_id, rows: the table's customer_ids that are not in customers."""
+    known = f["customers"].select(pl.col("customer_id").drop_nulls().unique())
+    return _rows_by_customer(f, table).join(known, on="customer_id", how="anti")
 
 
 def _ref_population(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
@@ -345,16 +352,15 @@ def _ref_failures(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
     # The distinct ids first, then an exact anti join of those against customers, then the
     # rows with an orphan id: the big table is only probed against the few orphans.
     def build(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        orphans = _rows_by_customer(f, table).select("customer_id").join(_known_customers(f), on="customer_id", how="anti")
+        orphans = _orphans(f, table).select("customer_id")
         return _ref_population(table)(f, ctx).join(orphans, on="customer_id", how="semi")
     return build
 
 
 def _ref_count(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
     def count(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        ids = _rows_by_customer(f, table)
-        orphan_rows = ids.join(_known_customers(f), on="customer_id", how="anti").select(failed=pl.col("rows").sum())
-        return pl.concat([ids.select(checked=pl.col("rows").sum()), orphan_rows], how="horizontal")
+        checked = _rows_by_customer(f, table).select(checked=pl.col("rows").sum())
+        return pl.concat([checked, _orphans(f, table).select(failed=pl.col("rows").sum())], how="horizontal")
     return count
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revops_tui.kpis.calendar import Calendar
-from revops_tui.kpis.monthly import cum_sum_within, shift_within
+from revops_tui.kpis.monthly import cum_sum_within, last_of_run, shift_within
 
 MICRO = 1_000_000
 
@@ -76,7 +76,7 @@ def customer_mrr(subs: pl.LazyFrame, cal: Calendar) -> CustomerMrr:
         pl.concat([starts, ends])
         .sort(pl.col("cid").cast(pl.Int64) * 2**32 + days)
         .with_columns(level=cum_sum_within(pl.col("delta"), "cid"))
-        .filter(_last_of_run("cid", "date"))
+        .filter(last_of_run("cid", "date"))
         .select("cid", "date", "level")
         .collect()
     )
@@ -84,18 +84,13 @@ def customer_mrr(subs: pl.LazyFrame, cal: Calendar) -> CustomerMrr:
     changes = (
         levels.lazy()
         .with_columns(k=cal.reached(pl.col("date")))
-        .filter(_last_of_run("cid", "k"))
+        .filter(last_of_run("cid", "k"))
         .select("cid", "k", b="level")
         .with_columns(a=shift_within(pl.col("b"), "cid", 1, 0))
         .filter(pl.col("a") != pl.col("b"))
         .collect()
     )
     return CustomerMrr(codes.lazy(), levels.lazy(), changes.lazy())
-
-
-def _last_of_run(*keys: str) -> pl.Expr:
-    """On a frame sorted by `keys`: the row is the last of its run of equal keys."""
-    return pl.any_horizontal(pl.col(k) != pl.col(k).shift(-1) for k in keys).fill_null(True)
 
 
 def first_active(levels: pl.LazyFrame) -> pl.LazyFrame:

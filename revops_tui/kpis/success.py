@@ -55,7 +55,7 @@ def adoption(by_customer: pl.LazyFrame, mrr: CustomerMrr, cal: Calendar) -> pl.L
     `by_customer` is usage_by_customer(): the masks are matched with each customer's
     active intervals, one cheap expression per month.
     """
-    masks = by_customer.filter(pl.col("customer_id").is_not_null()).pipe(mrr.to_cid)
+    masks = by_customer.pipe(mrr.to_cid)  # the inner join drops the null customer_id
     active = intervals(mrr.changes, cal).filter(pl.col("v") > 0).select("cid", "k_from", "k_to")
     rows = active.join(masks, on="cid")
     per_month_counts = [
