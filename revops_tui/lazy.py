@@ -6,6 +6,8 @@ import os
 
 import polars as pl
 
+from revops_tui.cancel import check_stop
+
 # Frames collected at once. Polars runs the queries of one collect_all side by side, each
 # with its own hash tables; beyond about two per core that buys no speed and multiplies
 # memory (1M customers: all Data Quality checks at once peak at 1.1 GB, four at a time at
@@ -22,6 +24,7 @@ def collect_each(
     done: dict[int, pl.DataFrame] = {}
     failed: dict[int, Exception] = {}
     for start in range(0, len(frames), batch):
+        check_stop()
         chunk = frames[start:start + batch]
         try:
             done.update(zip(range(start, start + len(chunk)), pl.collect_all(chunk)))

@@ -81,6 +81,19 @@ class Calendar:
             .otherwise(pl.lit(table).gather(offset.clip(0, len(table) - 1)))
         )
 
+    def by_month(self, expr: pl.Expr, values: list[int]) -> pl.Expr:
+        """values[k] for a date in window month k (up to the as-of day), null outside the window.
+
+        One lookup by day number, like month_index, with the value of each day's month
+        already in the table (no per-row arithmetic on k).
+        """
+        first = self.starts[0]
+        days = pl.date_range(first, self.as_of, "1d", eager=True)
+        k = (days.dt.year().cast(pl.Int32) * 12 + days.dt.month().cast(pl.Int32)) - (first.year * 12 + first.month)
+        table = pl.Series("v", values, dtype=pl.Int64).gather(k)
+        offset = expr.cast(pl.Int32) - (first - dt.date(1970, 1, 1)).days
+        return pl.when(offset.is_between(0, len(table) - 1)).then(pl.lit(table).gather(offset.clip(0, len(table) - 1)))
+
     def in_month(self, expr: pl.Expr) -> pl.Expr:
         """k of the window month the date is *in* (null outside the window or after as-of)."""
         return pl.when(expr.is_between(self.starts[0], self.as_of)).then(self.month_index(expr))

@@ -223,7 +223,7 @@ def open_deals(scope: Scope, month: str) -> pl.LazyFrame:
             "opportunity_id", "owner", "customer_id", "type", "channel", "created_at"
         ).unique("opportunity_id", keep="first")
         rows = rows.join(info, on="opportunity_id", how="left")
-    return rows.sort("amount", descending=True)
+    return rows.sort("amount", "opportunity_id", descending=[True, False], nulls_last=True)
 
 
 def _closed_deals(scope: Scope, month: str, kpi_id: str) -> pl.LazyFrame:

@@ -25,6 +25,7 @@ from revops_tui.kpis.filters import applicability, filter_tables
 from revops_tui.kpis.monthly import dense, join_months, ratio
 from revops_tui.kpis.quality import by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
+from revops_tui.cancel import check_stop
 from revops_tui.lazy import collect_each, first_line
 from revops_tui.loading import Tables
 
@@ -64,6 +65,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
         except Exception as exc:
             frames.pop("subscriptions")
             problems["subscriptions"] = f"table subscriptions: query failed: {first_line(exc)}"
+    check_stop()
     if "usage" in frames and "usage" in wanted:
         # From the unfiltered table: adoption meets it through the (filtered) customer MRR,
         # and Data Quality is never filtered.
@@ -207,6 +209,7 @@ def compute(
     parts = [p for p in PARTS if only is None or set(p.tables) <= needed]
     with_quality = any(k.id in DQ_IDS for k in wanted)
     problems.update(_shared_frames(frames, tables, cal, needed | ({"usage"} if with_quality else set())))
+    check_stop()
     quality = None
     if with_quality:
         shared = {USAGE_BY_CUSTOMER: frames[USAGE_BY_CUSTOMER]} if USAGE_BY_CUSTOMER in frames else {}

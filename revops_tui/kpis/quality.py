@@ -276,15 +276,29 @@ def _not_future(table: str, column: str) -> RowRule:
     return _valid(table, column, "not after as-of day", lambda ctx: pl.col(column) <= pl.lit(ctx.as_of))
 
 
-# Uniqueness (rules 20, 22): a group-by on the key (far cheaper than is_duplicated over
-# millions of strings): every row of a key seen more than once fails.
+# Uniqueness (rules 20, 22): every row of a key seen more than once fails. Counted on a
+# 64-bit hash of the key (grouping integers is about twice as fast as grouping millions of
+# strings); the few rows whose hash is shared are then grouped by the key itself, so a
+# collision between two different keys can never count as a duplicate: the result is exact.
 
 KEY = "_key"
+HASH = "_hash"
 
 
-def _key_counts(lf: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
-    """_key, n: rows per non-null key value."""
-    return lf.select(key.alias(KEY)).filter(pl.col(KEY).is_not_null()).group_by(KEY).agg(n=pl.len())
+def _hash(expr: pl.Expr) -> pl.Expr:
+    return expr.hash().alias(HASH)
+
+
+def _keys(lf: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
+    """_key, _hash: one row per row with a non-null key."""
+    return lf.select(key.alias(KEY)).filter(pl.col(KEY).is_not_null()).with_columns(_hash(pl.col(KEY)))
+
+
+def _duplicated(keys: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(rows per hash: _hash, n; the duplicated keys with their rows: _key, n)."""
+    per_hash = keys.group_by(HASH).agg(n=pl.len())
+    shared = keys.join(per_hash.filter(pl.col("n") > 1).select(HASH), on=HASH, how="semi")
+    return per_hash, shared.group_by(KEY).agg(n=pl.len()).filter(pl.col("n") > 1)
 
 
 def _unique(table: str, column: str, key: Callable[[], pl.Expr]) -> FrameRule:
@@ -292,12 +306,14 @@ def _unique(table: str, column: str, key: Callable[[], pl.Expr]) -> FrameRule:
         return f[table].filter(key().is_not_null())
 
     def failures(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        duplicated = _key_counts(f[table], key()).filter(pl.col("n") > 1).select(KEY)
-        return f[table].with_columns(key().alias(KEY)).join(duplicated, on=KEY, how="semi").drop(KEY)
+        _, duplicated = _duplicated(_keys(f[table], key()))
+        return f[table].with_columns(key().alias(KEY)).join(duplicated.select(KEY), on=KEY, how="semi").drop(KEY)
 
     def count(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        return _key_counts(f[table], key()).select(
-            checked=pl.col("n").sum(), failed=pl.col("n").filter(pl.col("n") > 1).sum()
+        per_hash, duplicated = _duplicated(_keys(f[table], key()))
+        return pl.concat(
+            [per_hash.select(checked=pl.col("n").sum()), duplicated.select(failed=pl.col("n").sum())],
+            how="horizontal",
         )
 
     return FrameRule("uniqueness", table, column, "unique key", (table,), population, failures, count)
@@ -313,8 +329,10 @@ def _normalised_email() -> pl.Expr:
 
 
 def _normalised_name() -> pl.Expr:
-    # trim + lower case + inner runs of whitespace collapsed to one space
-    return pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    # trim + lower case + inner runs of whitespace collapsed to one space. Written as "a run
+    # of two or more, or one that is not a plain space": the same result as \s+ -> " ", but
+    # the single spaces between words (nearly every match of \s+) are left alone: 3x faster.
+    return pl.col("name").str.strip_chars().str.to_lowercase().str.replace_all(r"\s{2,}|[\s&&[^ ]]", " ")
 
 
 def _unique_normalised(column: str, norm: Callable[[], pl.Expr]) -> FrameRule:
@@ -324,7 +342,7 @@ def _unique_normalised(column: str, norm: Callable[[], pl.Expr]) -> FrameRule:
 
 # Customer references (rule 22): every non-null customer_id must exist in customers.
 # A table's rows per customer_id come from by_customer(table) when the caller has that
-# summary (usage: read once for adoption and this check), else from a group-by here.
+# summary (usage: read once for adoption and this check), else each row counts once.
 
 def by_customer(table: str) -> str:
     """The frame name under which a caller passes a table's rows per customer_id."""
@@ -332,16 +350,21 @@ def by_customer(table: str) -> str:
 
 
 def _rows_by_customer(f: Frames, table: str) -> pl.LazyFrame:
+    """customer_id, rows for the table's non-null customer_ids: the summary's counts, or one
+    row per row (no group-by: the reference check below needs none)."""
     summary = f.get(by_customer(table))
     if summary is None:
-        summary = f[table].group_by("customer_id").agg(rows=pl.len())
+        summary = f[table].select("customer_id", rows=pl.lit(1, dtype=pl.UInt32))
     return summary.select("customer_id", "rows").filter(pl.col("customer_id").is_not_null())
+
+
+def _known_customers(f: Frames) -> pl.LazyFrame:
+    return f["customers"].select(pl.col("customer_id").drop_nulls().unique())
 
 
 def _orphans(f: Frames, table: str) -> pl.LazyFrame:
     """customer_id, rows: the table's customer_ids that are not in customers."""
-    known = f["customers"].select(pl.col("customer_id").drop_nulls().unique())
-    return _rows_by_customer(f, table).join(known, on="customer_id", how="anti")
+    return _rows_by_customer(f, table).join(_known_customers(f), on="customer_id", how="anti")
 
 
 def _ref_population(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
@@ -349,18 +372,27 @@ def _ref_population(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
 
 
 def _ref_failures(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
-    # The distinct ids first, then an exact anti join of those against customers, then the
-    # rows with an orphan id: the big table is only probed against the few orphans.
+    # The orphan ids first, then the rows with one of them.
     def build(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        orphans = _orphans(f, table).select("customer_id")
+        orphans = _orphans(f, table).select("customer_id").unique()
         return _ref_population(table)(f, ctx).join(orphans, on="customer_id", how="semi")
     return build
 
 
 def _ref_count(table: str) -> Callable[[Frames, Ctx], pl.LazyFrame]:
+    # Joined on a 64-bit hash of the id (twice as fast as a join on strings), then the ids
+    # themselves compared: a row counts as found only when its id equals a known one, so a
+    # hash collision cannot hide an orphan. Known ids are distinct: at most one equal match.
     def count(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        checked = _rows_by_customer(f, table).select(checked=pl.col("rows").sum())
-        return pl.concat([checked, _orphans(f, table).select(failed=pl.col("rows").sum())], how="horizontal")
+        hashed = _hash(pl.col("customer_id"))
+        rows = _rows_by_customer(f, table).with_columns(hashed)
+        found = rows.join(_known_customers(f).with_columns(hashed), on=HASH, suffix="_known").select(
+            found=pl.col("rows").filter(pl.col("customer_id") == pl.col("customer_id_known")).sum()
+        )
+        checked = rows.select(checked=pl.col("rows").sum())
+        return pl.concat([checked, found], how="horizontal").select(
+            "checked", failed=pl.col("checked") - pl.col("found")
+        )
     return count
 
 

@@ -27,6 +27,11 @@ def words(cal: Calendar) -> int:
     return (cal.size + BITS - 1) // BITS
 
 
+def _word_bits(cal: Calendar, word: int) -> list[int]:
+    """For each month k: its bit in mask `word` (2 ** (k % BITS)), or 0 for another word's month."""
+    return [2 ** (k % BITS) if k // BITS == word else 0 for k in range(cal.size)]
+
+
 def usage_by_customer(usage: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     """customer_id, rows, mask0.. : one row per customer_id of usage (null included).
 
@@ -35,10 +40,9 @@ def usage_by_customer(usage: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
     of Data Quality) and bitmasks of the months with active_users > 0 (bit m % BITS of
     word m // BITS set: used the product in window month m; for product_adoption).
     """
-    k = cal.in_month(pl.col("date")).cast(pl.Int64)
-    used = (pl.col("active_users") > 0) & k.is_not_null()
+    used = pl.col("active_users") > 0
     bits = {
-        f"_b{w}": pl.when(used & (k // BITS == w)).then(pl.lit(2, dtype=pl.Int64).pow(k % BITS)).otherwise(0)
+        f"_b{w}": pl.when(used).then(cal.by_month(pl.col("date"), _word_bits(cal, w))).otherwise(0).fill_null(0)
         for w in range(words(cal))
     }
     # The bits as columns first: an expression inside the aggregation would leave the streaming engine.

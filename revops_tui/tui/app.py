@@ -46,6 +46,7 @@ from revops_tui import session
 from revops_tui.cache import ResultsCache, cache_key, file_signature
 from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
+from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.tui.commands import RevOpsCommands
 from revops_tui.tui.screens.departments import DepartmentsScreen
 from revops_tui.targets.store import TargetsSnapshot, TargetStore
@@ -181,6 +182,7 @@ class RevOpsApp(App[int]):
         self.targets: TargetsSnapshot | None = None
         self.watch = watch
         self._stop_watch = threading.Event()
+        self._compute_lock = threading.Lock()
         self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
 
     # ------------------------------------------------------------------ lifecycle
@@ -392,6 +394,18 @@ class RevOpsApp(App[int]):
     def _compute(self, settings: Settings, filters: Filters, reload: bool, generation: int,
                  previous: session.Snapshot | None) -> None:
         worker = get_current_worker()
+        # One compute at a time: the one this replaces (cancelled by `exclusive`) stops at its
+        # next batch of queries, and this one starts then, instead of both sharing the cores.
+        with self._compute_lock, stop_when(lambda: worker.is_cancelled):
+            if worker.is_cancelled:
+                return
+            try:
+                self._compute_now(worker, settings, filters, reload, generation, previous)
+            except Cancelled:
+                return
+
+    def _compute_now(self, worker, settings: Settings, filters: Filters, reload: bool, generation: int,
+                     previous: session.Snapshot | None) -> None:
         try:
             changed_at = _changed_at(settings)
             if previous is None:
@@ -414,6 +428,8 @@ class RevOpsApp(App[int]):
                         self.cache.put(key, results)
                 snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)
                 values = None
+        except Cancelled:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure is shown, the app keeps running
             if not worker.is_cancelled:
                 self.call_from_thread(self._work_failed, generation, _message(exc))
@@ -508,8 +524,11 @@ class RevOpsApp(App[int]):
 
         worker = get_current_worker()
         try:
-            report = quality_report(snap.tables.frames, snap.settings, snap.as_of, problems=snap.tables.problems)
+            with stop_when(lambda: worker.is_cancelled):
+                report = quality_report(snap.tables.frames, snap.settings, snap.as_of, problems=snap.tables.problems)
             error = None
+        except Cancelled:
+            return
         except Exception as exc:  # noqa: BLE001
             report, error = None, _message(exc)
         if not worker.is_cancelled:

@@ -328,6 +328,31 @@ def test_uniqueness_every_row_sharing_a_key_fails():
     assert rep.scores["dq_uniqueness"] == pytest.approx(8 / 17 * 100)
 
 
+def test_every_hash_colliding_changes_no_count(monkeypatch):
+    # Uniqueness and the customer references group and join on a 64-bit hash of the key,
+    # then compare the keys themselves. With a "hash" that puts every key in one of two
+    # buckets (collisions everywhere), every count must stay what the real keys give.
+    from revops_tui.kpis import quality
+
+    rows = {**UNIQUENESS_ROWS, **CONSISTENCY_ROWS, "customers": UNIQUENESS_ROWS["customers"]}
+    honest = report(**rows)
+    monkeypatch.setattr(quality, "_hash", lambda expr: (expr.hash() % 2).alias(quality.HASH))
+    colliding = report(**rows)
+    assert colliding.checks == honest.checks
+    assert counts(colliding, "customers", "customer_id", "unique key") == (5, 3)
+    assert counts(colliding, "subscriptions", "customer_id", "customer exists") == \
+        counts(honest, "subscriptions", "customer_id", "customer exists")
+    assert any(c.failed for c in colliding.checks if c.rule == "customer exists")
+
+
+def test_name_normalisation_collapses_every_kind_of_whitespace_run():
+    from revops_tui.kpis.quality import _normalised_name
+
+    names = ["Acme  Corp", " a\tb ", "x\u00a0y", "p \t q", "plain name", "a\n\nb", "", None, "a \u2003 b"]
+    got = pl.DataFrame({"name": names}).select(_normalised_name()).to_series().to_list()
+    assert got == ["acme corp", "a b", "x y", "p q", "plain name", "a b", "", None, "a b"]
+
+
 def test_uniqueness_failing_records_show_the_raw_values():
     got = records(score="uniqueness", table="customers", **UNIQUENESS_ROWS)
     assert got == [

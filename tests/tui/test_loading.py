@@ -95,6 +95,48 @@ def test_stale_filter_work_is_dropped(run, monkeypatch):
     run(go())
 
 
+def test_superseded_work_stops_and_only_one_computes_at_a_time(run, monkeypatch):
+    # A compute that would take 3 s, looking for cancellation every 10 ms like the engine does
+    # between batches of queries. A newer filter change must stop it (not wait for it) and
+    # must not run beside it.
+    from revops_tui.cancel import check_stop
+
+    real_compute = engine.compute
+    slow = Filters.of(segment=["Enterprise"])
+    running, events = [0], []
+
+    def compute(tables, settings, as_of, months, filters):
+        running[0] += 1
+        events.append(("start", filters, running[0]))
+        try:
+            if filters == slow:
+                for _ in range(300):
+                    check_stop()
+                    time.sleep(0.01)
+            return real_compute(tables, settings, as_of, months, filters)
+        finally:
+            running[0] -= 1
+            events.append(("end", filters, running[0]))
+
+    monkeypatch.setattr(engine, "compute", compute)
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot)
+            started = time.perf_counter()
+            app.set_filters(slow)
+            await pilot.pause(0.2)
+            newer = Filters.of(segment=["SMB"])
+            app.set_filters(newer)
+            await wait_ready(pilot)
+            assert time.perf_counter() - started < 2.0  # the 3 s of stale work were cut short
+            assert app.snapshot.results.filters == newer
+            assert [e[:2] for e in events] == [("start", slow), ("end", slow), ("start", newer), ("end", newer)]
+            assert max(e[2] for e in events) == 1
+    run(go())
+
+
 def test_table_failing_validation_shows_a_banner(run, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(REPO / "data", data)

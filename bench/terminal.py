@@ -1,0 +1,165 @@
+"""Key-press latency as a user sees it: the real app in a pseudo-terminal, from the key's
+byte written to the terminal until the screen update that shows its effect has been read
+back (the whole path: terminal input, key handler, layout, render, terminal output).
+
+Pilot's press() cannot measure this while a recompute runs: it waits until the *process*
+uses no CPU (textual._wait.wait_for_idle), which never happens while Polars computes, so
+it reports up to a second per key whatever the app does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+from revops_tui.kpis.catalog import CATALOG, PANES
+
+ESCAPE = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+# Pane keys and a title only that pane shows (so its text on the screen proves the switch).
+LOADED = re.compile(rb"loaded (\d\d:\d\d:\d\d)")
+PANE_KEYS = {"1": "revenue_growth", "2": "new_leads", "3": "win_rate", "4": "nps", "5": "dq_completeness"}
+
+
+class Terminal:
+    """The app on a pseudo-terminal, its output read on a thread with arrival times."""
+
+    def __init__(self, args: list[str], size: tuple[int, int] = (120, 40)) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": ""}
+        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                        start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.fd = master
+        self.chunks: list[tuple[float, bytes]] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.chunks.append((time.perf_counter(), data))
+
+    def text_since(self, start: float) -> str:
+        with self.lock:
+            data = b"".join(d for t, d in self.chunks if t >= start)
+        return ESCAPE.sub(b"", data).decode("utf-8", "replace")
+
+    def wait_for(self, text: str, since: float, timeout: float) -> float | None:
+        """Seconds from `since` until `text` has appeared in the output (None: timed out)."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with self.lock:
+                chunks = [(t, d) for t, d in self.chunks if t >= since]
+            seen = b""
+            for t, d in chunks:
+                seen += d
+                if text in ESCAPE.sub(b"", seen).decode("utf-8", "replace"):
+                    return t - since
+            time.sleep(0.002)
+        return None
+
+    def quiet(self, seconds: float, timeout: float) -> None:
+        """Wait until no output arrived for `seconds`."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with self.lock:
+                last = self.chunks[-1][0] if self.chunks else 0.0
+            if time.perf_counter() - last >= seconds:
+                return
+            time.sleep(0.05)
+
+    def press(self, key: str) -> float:
+        os.write(self.fd, key.encode())
+        return time.perf_counter()
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.close(self.fd)
+
+
+def _pane_switch(term: Terminal, key: str) -> tuple[float, float]:
+    """(when the key was written, seconds until the screen showed its pane)."""
+    start = term.press(key)
+    took = term.wait_for(CATALOG[PANE_KEYS[key]].label, start, timeout=10)
+    time.sleep(0.15)
+    return start, took if took is not None else float("inf")
+
+
+def _reloaded(term: Terminal, since: float, clock: str) -> float | None:
+    """When the header first showed a load time at or after `clock` (HH:MM:SS), if it has."""
+    with term.lock:
+        chunks = [(t, d) for t, d in term.chunks if t >= since]
+    seen = b""
+    for t, d in chunks:
+        seen += d
+        times = LOADED.findall(ESCAPE.sub(b"", seen))
+        if any(found.decode() >= clock for found in times):
+            return t
+    return None
+
+
+def _summary(latencies: list[float]) -> str:
+    ordered = sorted(latencies)
+    if not ordered:
+        return "no key was answered before the recompute ended"
+    return (f"median {ordered[len(ordered) // 2] * 1000:.0f} ms, p90 {ordered[int(len(ordered) * 0.9)] * 1000:.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms ({len(ordered)} keys)")
+
+
+def terminal_key_latency(folder: Path, as_of: str, months: int = 13) -> list[str]:
+    """Pane switches (keys 1-5) idle and during a full recompute, in a 120x40 pseudo-terminal."""
+    assert set(PANE_KEYS) and all(PANE_KEYS[k] in PANES[p] for k, p in zip("12345", PANES))
+    args = [sys.executable, "-m", "revops_tui", "--data", str(folder), "--as-of", as_of, "--months", str(months)]
+    term = Terminal(args)
+    try:
+        started = time.perf_counter()
+        if term.wait_for("Data Quality", started, timeout=60) is None:
+            return [f"terminal key latency: the app did not start: {term.text_since(started)[-300:]!r}"]
+        term.quiet(2.0, timeout=600)  # numbers in, nothing more to draw
+        idle = [_pane_switch(term, key)[1] for key in "2345123451"]
+        term.quiet(1.0, timeout=60)
+        # A touched file changes the results-cache key, so `r` really recomputes everything.
+        time.sleep(1.0)
+        os.utime(folder / "subscriptions.parquet")
+        clock = time.strftime("%H:%M:%S")
+        reload_at = term.press("r")
+        time.sleep(0.3)
+        busy: list[float] = []
+        done = None
+        while done is None and time.perf_counter() - reload_at < 600:
+            for key in "23451":
+                pressed, took = _pane_switch(term, key)
+                done = _reloaded(term, reload_at, clock)
+                if done is None or pressed + took <= done:
+                    busy.append(took)
+        recompute = (done or time.perf_counter()) - reload_at
+    finally:
+        term.close()
+    lines = [f"terminal key latency, idle (pane switch, key written to its screen update read back): {_summary(idle)}",
+             f"terminal key latency during a recompute: {_summary(busy)} "
+             f"(the recompute took {recompute:.1f} s from `r` to the new load time on screen)"]
+    return lines
+
+
+if __name__ == "__main__":
+    for line in terminal_key_latency(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "2026-11-15"):
+        print(line)
