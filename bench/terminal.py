@@ -135,6 +135,7 @@ def terminal_key_latency(folder: Path, as_of: str, months: int = 13) -> list[str
         if term.wait_for("Data Quality", started, timeout=60) is None:
             return [f"terminal key latency: the app did not start: {term.text_since(started)[-300:]!r}"]
         term.quiet(2.0, timeout=600)  # numbers in, nothing more to draw
+        first = [_pane_switch(term, key)[1] for key in "23451"]
         idle = [_pane_switch(term, key)[1] for key in "2345123451"]
         term.quiet(1.0, timeout=60)
         # A touched file changes the results-cache key, so `r` really recomputes everything.
@@ -154,7 +155,9 @@ def terminal_key_latency(folder: Path, as_of: str, months: int = 13) -> list[str
         recompute = (done or time.perf_counter()) - reload_at
     finally:
         term.close()
-    lines = [f"terminal key latency, idle (pane switch, key written to its screen update read back): {_summary(idle)}",
+    lines = [f"terminal key latency (pane switch, from the key written to the pseudo-terminal to its screen "
+             f"update read back), first visit of each pane: {_summary(first)}",
+             f"terminal key latency, idle, panes seen before: {_summary(idle)}",
              f"terminal key latency during a recompute: {_summary(busy)} "
              f"(the recompute took {recompute:.1f} s from `r` to the new load time on screen)"]
     return lines

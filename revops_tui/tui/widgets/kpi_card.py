@@ -85,6 +85,7 @@ class KpiCard(Widget, can_focus=True):
         self.currency = currency
         self.result: KpiResult | None = None
         self.target: CardTarget | None = None
+        self._memo: tuple | None = None  # (result, target, other state, rendered lines)
 
     def on_click(self) -> None:
         self.focus()
@@ -140,7 +141,19 @@ class KpiCard(Widget, can_focus=True):
         return text
 
     def render(self) -> Text:
-        return Text("\n").join(self.lines())
+        # Textual renders a card twice when it lays it out (height: auto measures the lines
+        # first), and again on every pane switch: the lines are made once per state.
+        rest = (self.currency, self.content_size.width, self.has_focus)
+        memo = self._memo
+        if memo is not None and memo[0] is self.result and memo[1] is self.target and memo[2] == rest:
+            return memo[3]
+        text = Text("\n").join(self.lines())
+        self._memo = (self.result, self.target, rest, text)
+        return text
+
+    def notify_style_update(self) -> None:
+        self._memo = None  # a theme or pseudo-class change restyles the lines
+        super().notify_style_update()
 
     def plain(self) -> str:
         """The card as plain text (tests)."""
