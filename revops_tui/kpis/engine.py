@@ -23,7 +23,7 @@ from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.catalog import CATALOG, DQ_IDS, Kpi
 from revops_tui.kpis.filters import applicability, filter_tables
 from revops_tui.kpis.monthly import dense, join_months, ratio
-from revops_tui.kpis.quality import by_customer, plan_quality
+from revops_tui.kpis.quality import QualityReport, by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.cancel import check_stop
 from revops_tui.lazy import collect_each, first_line
@@ -191,11 +191,14 @@ def _result(
 
 def compute(
     tables: Tables, settings: Settings, as_of: dt.date, months: int | None = None, filters: Filters | None = None,
-    only: tuple[str, ...] | None = None,
+    only: tuple[str, ...] | None = None, quality: QualityReport | None = None,
 ) -> Results:
     """Every KPI of the catalog for the months ending with the as-of month.
 
     `only`: compute just these KPIs (reading only their tables), e.g. for a breakdown.
+    `quality`: the Data Quality report of these same tables, settings and as-of day, when the
+    caller has it (a filter change): the checks depend on neither filters nor months, so they
+    are not run again.
     """
     filters = filters or Filters()
     cal = Calendar(as_of, months or settings.months)
@@ -207,15 +210,15 @@ def compute(
     wanted = [CATALOG[k] for k in only] if only is not None else list(CATALOG.values())
     needed = {t for kpi in wanted for t in kpi.tables}
     parts = [p for p in PARTS if only is None or set(p.tables) <= needed]
-    with_quality = any(k.id in DQ_IDS for k in wanted)
+    with_quality = any(k.id in DQ_IDS for k in wanted) and quality is None
     problems.update(_shared_frames(frames, tables, cal, needed | ({"usage"} if with_quality else set())))
     check_stop()
-    quality = None
+    plan = None
     if with_quality:
         shared = {USAGE_BY_CUSTOMER: frames[USAGE_BY_CUSTOMER]} if USAGE_BY_CUSTOMER in frames else {}
-        quality = plan_quality({**tables.frames, **shared}, settings, as_of, problems=tables.problems)
+        plan = plan_quality({**tables.frames, **shared}, settings, as_of, problems=tables.problems)
     monthly, part_problems, errors, q_done, q_failed = _collect_parts(
-        frames, cal, settings, parts, quality.frames if quality else []
+        frames, cal, settings, parts, plan.frames if plan else []
     )
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)
@@ -229,7 +232,7 @@ def compute(
         series = [(m, _clean(v)) for m, v in zip(labels, shown[kpi.id].to_list())]
         kpis[kpi.id] = _result(kpi, series, cal, filters, problems)
 
-    report = quality.finish(q_done, q_failed) if quality else None
+    report = plan.finish(q_done, q_failed) if plan else quality
     for kpi in wanted:
         if kpi.id in DQ_IDS and report is not None:
             series = [(labels[-1], _clean(report.scores.get(kpi.id)))]

@@ -436,7 +436,10 @@ class RevOpsApp(App[int]):
                 key = cache_key(settings, filters, file_signature(settings))
                 results = self.cache.get(key)
                 if results is None:
-                    results = compute(previous.tables, settings, previous.as_of, settings.months, filters)
+                    # Same tables and as-of day: the Data Quality checks (never filtered) stand.
+                    known = previous.results.quality if previous.settings == settings else None
+                    results = compute(previous.tables, settings, previous.as_of, settings.months, filters,
+                                      quality=known)
                     if not results.errors:
                         self.cache.put(key, results)
                 snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from revops_tui.config import Settings
 from revops_tui.kpis.results import Filters
 from tests.builders import run, sub
 
@@ -109,6 +110,28 @@ def test_dq_is_never_filtered():
     assert r["dq_completeness"].available
     assert set(r["dq_completeness"].not_filtered_by) == {"segment", "owner"}
     assert r["dq_completeness"].value == compute()["dq_completeness"].value
+
+
+def test_a_known_quality_report_is_reused_not_recomputed(monkeypatch):
+    # A filter change keeps the tables, settings and as-of day: the caller passes the report
+    # it has, and the engine must not plan the checks again (nor change the scores).
+    from revops_tui.kpis import engine
+    from tests.builders import d, tables
+
+    data = tables(customers=CUSTOMERS, subscriptions=SUBS, opportunities=OPPS, leads=LEADS)
+    first = engine.compute(data, Settings(), d("2024-01-31"), 1)
+
+    def no_plan(*args, **kwargs):
+        raise AssertionError("the quality checks ran again")
+
+    monkeypatch.setattr(engine, "plan_quality", no_plan)
+    again = engine.compute(data, Settings(), d("2024-01-31"), 1, Filters.of(segment=["SMB"]), quality=first.quality)
+    assert again.quality is first.quality
+    assert again["dq_uniqueness"].value == first["dq_uniqueness"].value
+    assert again["crm_quality"].value == first["crm_quality"].value
+    assert again["mrr"].value == 100  # the filter still applies to the other KPIs
+    with pytest.raises(AssertionError, match="ran again"):
+        engine.compute(data, Settings(), d("2024-01-31"), 1, Filters.of(segment=["SMB"]))
 
 
 def test_customer_filter_without_customers_table():
