@@ -82,6 +82,29 @@ def test_open_pipeline_from_history(r):
     assert series(r, "open_opportunities") == {"2024-01": 0, "2024-02": 1, "2024-03": 2}
 
 
+def test_open_pipeline_the_same_whatever_the_row_order():
+    # HISTORY comes deal by deal in time order (no sort needed); reversed, or with the two
+    # same-day rows of o7 kept in their file order but everything else shuffled, the rows
+    # must be sorted first and give the same numbers.
+    import polars as pl
+
+    from revops_tui.kpis.sales import in_deal_order
+    from tests.builders import tables
+
+    o7 = HISTORY[-2:]
+    shuffled = [HISTORY[4], *o7, HISTORY[0], HISTORY[8], HISTORY[5], HISTORY[2], HISTORY[1], HISTORY[7],
+                HISTORY[3], HISTORY[6]]
+    assert sorted(map(str, shuffled)) == sorted(map(str, HISTORY))
+    assert in_deal_order(tables(opportunity_history=HISTORY).frames["opportunity_history"])
+    assert not in_deal_order(tables(opportunity_history=shuffled).frames["opportunity_history"])
+    with_null = [*HISTORY, hist(None, "proposal", 1.0, "2024-03-01")]
+    assert not in_deal_order(tables(opportunity_history=with_null).frames["opportunity_history"])
+    assert not in_deal_order(pl.LazyFrame({"x": [1]}))  # unreadable: no, and the query reports it
+    got = run("2024-03-15", months=3, opportunities=OPPS, opportunity_history=shuffled)
+    assert series(got, "pipeline_open") == {"2024-01": 0.0, "2024-02": 2000.0, "2024-03": 2400.0}
+    assert series(got, "open_opportunities") == {"2024-01": 0, "2024-02": 1, "2024-03": 2}
+
+
 def test_pipeline_velocity(r):
     # Mar: N = 2; Jan..Mar won o1 (1000, 30 d) and o3 (3000, 41 d), lost o2:
     #      V = 2000, W = 2/3, L = 35.5 -> 2 x 2000 x 2/3 / 35.5
