@@ -57,6 +57,20 @@ def scan_floor(folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not getrusage's ru_maxrss: Linux carries that over a
+    fork and exec, so a child started while this script held the scan-floor tables in
+    memory reported the parent's 2.7 GB (the "outlier" of the second round). VmHWM belongs
+    to the process's current memory map, which exec replaces."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_report(folder: str, months: int) -> None:
     """Run in a fresh process: cold report, then a warm recompute; print JSON timings."""
     start = time.perf_counter()
@@ -72,7 +86,7 @@ def child_report(folder: str, months: int) -> None:
     start = time.perf_counter()
     session.run(settings)
     warm = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     print(json.dumps({"exit": code, "cold": cold, "warm": warm, "rss_mb": rss_mb}))
 
 

@@ -194,6 +194,7 @@ class RevOpsApp(App[int]):
         self._stop_watch = threading.Event()
         self._compute_lock = threading.Lock()
         self._heap_frozen = False
+        self._reload_signature: list | None = None  # the data files as the running reload found them
         self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
 
     # ------------------------------------------------------------------ lifecycle
@@ -346,8 +347,15 @@ class RevOpsApp(App[int]):
             reloaded = self._config_changed()
         if touched.targets:
             self.reload_targets()
-        if touched.data and not reloaded:
+        if touched.data and not reloaded and not self._reading_these_files():
             self.start_work(reload=True)
+
+    def _reading_these_files(self) -> bool:
+        """A reload under way already reads the data files as they are now (say `r` was pressed
+        after the export landed): starting over would only throw its work away."""
+        signature = self._reload_signature
+        return (self.loading and self.reload_pending and signature is not None
+                and signature == file_signature(self.settings))
 
     def _config_changed(self) -> bool:
         """config.toml changed: re-read it, keeping what differs from the file as read at start
@@ -398,6 +406,7 @@ class RevOpsApp(App[int]):
         self.generation += 1
         if reload:
             self.load_generation = self.generation
+            self._reload_signature = file_signature(self.settings)
         self.reload_pending = reload
         self.loading = True
         self.refresh_chrome()

@@ -299,3 +299,38 @@ def test_refresh_seconds_reloads_without_a_file_watcher(tmp_path, run):
             await wait_for(pilot, lambda: card(app, "mrr").plain() != before, timeout=10,
                            what="the timed reload")
     run(go())
+
+
+def test_a_watcher_event_for_the_files_a_reload_is_reading_does_not_restart_it(tmp_path, run, monkeypatch):
+    # `r` pressed after an export landed, then the watcher reports that export: the reload under
+    # way reads those very files, so it goes on; a file changed after it started does restart it.
+    import threading
+
+    from revops_tui.live import Touched
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    config = write_config(tmp_path / "cfg", data)
+    gate, real_run = threading.Event(), session.run
+
+    def gated_run(settings, filters=None, cache=None):
+        gate.wait(20)
+        return real_run(settings, filters, cache=cache)
+
+    async def go():
+        app = make_app(settings_for(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            monkeypatch.setattr(session, "run", gated_run)
+            app.action_reload()
+            generation = app.generation
+            app._touched(Touched(data=True))
+            assert app.generation == generation  # the same files: the reload goes on
+            stamp = time.time() + 5
+            os.utime(data / "usage.parquet", (stamp, stamp))
+            app._touched(Touched(data=True))
+            assert app.generation == generation + 1  # a newer file: read again
+            gate.set()
+            await wait_ready(pilot, quality=False)
+            assert not app.loading
+    run(go())
