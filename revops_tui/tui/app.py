@@ -45,9 +45,9 @@ from textual.worker import get_current_worker
 
 from revops_tui import session
 from revops_tui.cache import ResultsCache, cache_key, file_signature
+from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
-from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.tui.commands import RevOpsCommands
 from revops_tui.tui.screens.departments import DepartmentsScreen
 from revops_tui.targets.store import TargetsSnapshot, TargetStore
