@@ -263,13 +263,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from revops_tui import session
+    # Only what the first frame needs: the data libraries load in the app's worker.
+    from revops_tui.config import data_folder_problem, settings_from_options
     from revops_tui.tui.app import run_app
 
-    settings, notes = session.settings_from_options(
+    settings, notes = settings_from_options(
         args.config, args.data, args.as_of, args.months, read_only=args.read_only
     )
-    problem = __import__("revops_tui.loading", fromlist=["x"]).data_folder_problem(settings)
+    problem = data_folder_problem(settings)
     if problem:
         raise InputError(problem)
     return run_app(settings, _filters(args), notes)

@@ -259,3 +259,44 @@ def _resolve(base: Path, value: str) -> Path | str:
         return value
     p = Path(value).expanduser()
     return p if p.is_absolute() else base / p
+
+
+def settings_from_options(
+    config: str | None = None,
+    data: str | None = None,
+    as_of: str | None = None,
+    months: int | None = None,
+    read_only: bool | None = None,
+) -> tuple[Settings, list[str]]:
+    """Settings of the config file with the command-line overrides; raises ConfigError."""
+    settings, notes = load_settings(config_path(config))
+    if as_of is not None:
+        try:
+            as_of = parse_as_of(as_of)
+        except ValueError as exc:
+            raise ConfigError(f"--as-of: {exc}") from None
+    if months is not None and not 1 <= months <= 240:
+        raise ConfigError(f"--months must be between 1 and 240, not {months}")
+    data_value: Path | str | None = None
+    if data is not None:
+        data_value = data if "://" in data else Path(data)
+    return settings.with_overrides(
+        data=data_value, as_of=as_of, months=months, read_only=read_only or None
+    ), notes
+
+
+def is_url(data: Path | str) -> bool:
+    """An object-store location (s3://..., gs://...) rather than a local folder."""
+    return isinstance(data, str) and "://" in data
+
+
+def data_folder_problem(settings: Settings) -> str | None:
+    """A message when the data folder itself is missing (an input error)."""
+    if is_url(settings.data):
+        return None
+    folder = Path(settings.data)
+    if not folder.exists():
+        return f"data folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"data path {folder} is not a folder"
+    return None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from revops_tui.config import Settings
+from revops_tui.config import Settings, data_folder_problem, is_url  # noqa: F401 - data_folder_problem re-exported
 from revops_tui.lazy import collect_each, first_line
 from revops_tui.contract import EVENT_DATES, TABLES, TIMESTAMP_COLUMNS, Column
 
@@ -42,10 +42,6 @@ class Tables:
     def missing(self, names: tuple[str, ...] | list[str]) -> list[str]:
         """Problems of the named tables (empty when all are usable)."""
         return [self.problems[n] for n in names if n not in self.frames]
-
-
-def _is_url(data: Path | str) -> bool:
-    return isinstance(data, str) and "://" in data
 
 
 def _type_ok(dtype: pl.DataType, kind: str) -> bool:
@@ -84,7 +80,7 @@ def _normalise(col: Column, source: str, dtype: pl.DataType | None) -> pl.Expr:
 
 def _scan(location: Path | str, storage: dict[str, object]) -> tuple[pl.LazyFrame | None, list[str]]:
     """Scan NAME.parquet or the folder NAME/ (any depth, Hive partitions)."""
-    if _is_url(location):
+    if is_url(location):
         lf = pl.scan_parquet(str(location), hive_partitioning=True, storage_options=storage or None)
         return lf, [str(location)]
     path = Path(location)
@@ -113,7 +109,7 @@ def _locate_url(data: str, name: str, storage: dict[str, object]) -> str | None:
 
 
 def _locate(settings: Settings, name: str) -> Path | str | None:
-    if _is_url(settings.data):
+    if is_url(settings.data):
         return _locate_url(str(settings.data), name, settings.storage)
     folder = Path(settings.data)
     for candidate in (folder / f"{name}.parquet", folder / name):
@@ -174,18 +170,6 @@ def load_tables(settings: Settings) -> Tables:
         else:
             tables.frames[name] = lf
     return tables
-
-
-def data_folder_problem(settings: Settings) -> str | None:
-    """A message when the data folder itself is missing (an input error)."""
-    if _is_url(settings.data):
-        return None
-    folder = Path(settings.data)
-    if not folder.exists():
-        return f"data folder {folder} does not exist"
-    if not folder.is_dir():
-        return f"data path {folder} is not a folder"
-    return None
 
 
 def newest_event_date(tables: Tables) -> dt.date | None:

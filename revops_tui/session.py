@@ -7,34 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from revops_tui.cache import ResultsCache, cache_key, file_signature
-from revops_tui.config import ConfigError, Settings, config_path, load_settings, parse_as_of
+from revops_tui.config import ConfigError, Settings, settings_from_options  # noqa: F401 - re-exported
 from revops_tui.kpis.engine import compute
 from revops_tui.kpis.results import Filters, Results
 from revops_tui.loading import Tables, data_folder_problem, load_tables, resolve_as_of
-
-def settings_from_options(
-    config: str | None = None,
-    data: str | None = None,
-    as_of: str | None = None,
-    months: int | None = None,
-    read_only: bool | None = None,
-) -> tuple[Settings, list[str]]:
-    """Settings of the config file with the command-line overrides; raises ConfigError."""
-    settings, notes = load_settings(config_path(config))
-    if as_of is not None:
-        try:
-            as_of = parse_as_of(as_of)
-        except ValueError as exc:
-            raise ConfigError(f"--as-of: {exc}") from None
-    if months is not None and not 1 <= months <= 240:
-        raise ConfigError(f"--months must be between 1 and 240, not {months}")
-    data_value: Path | str | None = None
-    if data is not None:
-        data_value = data if "://" in data else Path(data)
-    return settings.with_overrides(
-        data=data_value, as_of=as_of, months=months, read_only=read_only or None
-    ), notes
-
 
 @dataclass
 class Snapshot:

@@ -144,6 +144,7 @@ MOVEMENTS = {
     "mrr_contraction": ("Contraction", "lower"),
     "mrr_churn": ("Churn", "lower"),
 }
+MOVEMENT_NAMES = tuple(k.removeprefix("mrr_") for k in MOVEMENTS)  # new, reactivation, ...
 for _id, (_name, _better) in MOVEMENTS.items():
     _ALL.append(Kpi(_id, f"MRR movement: {_name}", "overview", "currency", _better, SUBS, CUSTOMER,
                     f"{_name.lower()} MRR of the month (positive amount)", short_name=f"{_name} MRR"))

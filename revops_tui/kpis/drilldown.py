@@ -16,13 +16,13 @@ from revops_tui.config import Settings
 from revops_tui.kpis import revenue, sales
 from revops_tui.kpis import subscriptions as subs_frames
 from revops_tui.kpis.calendar import Calendar
-from revops_tui.kpis.catalog import CATALOG, DQ_IDS
+from revops_tui.kpis.catalog import CATALOG, DQ_IDS, MOVEMENT_NAMES
 from revops_tui.kpis.engine import compute
 from revops_tui.kpis.filters import filter_tables
 from revops_tui.kpis.results import Filters
 from revops_tui.loading import Tables
 
-MOVEMENTS = ("new", "reactivation", "expansion", "contraction", "churn")
+MOVEMENTS = MOVEMENT_NAMES
 FILTER_DIMENSIONS = ("segment", "region", "channel", "owner")
 
 CUSTOMER_KPIS = (

@@ -36,14 +36,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from revops_tui import session
 from revops_tui.cache import ResultsCache, cache_key, file_signature
 from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.config import ConfigError, Settings, load_settings
@@ -53,6 +52,9 @@ from revops_tui.tui.screens.departments import DepartmentsScreen
 from revops_tui.targets.store import TargetsSnapshot, TargetStore
 from revops_tui.tui.screens.help import HelpScreen
 from revops_tui.tui.widgets.header import AppHeader, Banner
+
+if TYPE_CHECKING:
+    from revops_tui import session
 
 FILTER_NAMES = ("segment", "region", "channel", "owner")
 
@@ -85,7 +87,7 @@ class Timings:
 
 def _message(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, (session.ConfigError, OSError, ValueError, LookupError)) else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, (ConfigError, OSError, ValueError, LookupError)) else f"{type(exc).__name__}: {text}"
 
 
 def _changed_at(settings: Settings) -> dt.datetime | None:
@@ -428,6 +430,8 @@ class RevOpsApp(App[int]):
 
     def _compute_now(self, worker, settings: Settings, filters: Filters, reload: bool, generation: int,
                      previous: session.Snapshot | None) -> None:
+        from revops_tui import session  # the data libraries load here, off the first frame's path
+
         try:
             changed_at = _changed_at(settings)
             if previous is None:
@@ -476,6 +480,8 @@ class RevOpsApp(App[int]):
         """Cached results for the first frame; the data is still being read (no tables yet)."""
         if generation != self.generation or self.snapshot is not None:
             return
+        from revops_tui import session
+
         self.snapshot = session.Snapshot(self.settings, None, results.as_of, results)  # type: ignore[arg-type]
         self.cached_view = True
         self.data_changed_at = changed_at

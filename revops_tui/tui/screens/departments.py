@@ -10,8 +10,7 @@ from textual.widget import Widget
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Static
 
-from revops_tui.kpis.catalog import DEPARTMENTS, PANES
-from revops_tui.kpis.drilldown import MOVEMENTS
+from revops_tui.kpis.catalog import DEPARTMENTS, MOVEMENT_NAMES, PANES
 from revops_tui.tui.targets_hook import card_target
 from revops_tui.tui.widgets.card_grid import CardGrid
 from revops_tui.tui.widgets.chart import MovementData, MovementsChart
@@ -116,7 +115,7 @@ class DepartmentsScreen(Screen):
         else:
             results = snap.results
             movements = {}
-            for name in MOVEMENTS:
+            for name in MOVEMENT_NAMES:
                 result = results.kpis.get(f"mrr_{name}")
                 if result is not None and result.available:
                     movements[name] = [v for _, v in result.series]
