@@ -82,6 +82,24 @@ def test_panes_keys_and_tab(run):
     run(go())
 
 
+def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
+    # Typed fast, as over SSH: "1" then Enter arrive together. Enter must open the Overview's
+    # card, not the Data Quality card that had the focus before the switch.
+    from textual import events
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("5")
+            assert focused_kpi(app) == "dq_completeness"
+            for key, char in (("1", "1"), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            assert app.screen.kpi_id == "mrr"
+    run(go())
+
+
 def test_arrows_and_hjkl_move_between_cards(run):
     async def go():
         app = make_app()

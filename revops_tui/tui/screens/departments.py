@@ -184,7 +184,9 @@ class DepartmentsScreen(Screen):
             cards = self.cards(pane)
             target = cards[0] if cards else None
         if target is not None:
-            target.focus()
+            # At once, not target.focus() (deferred): a key pressed right after the pane key
+            # (say Enter) must reach this pane's card, not the one of the pane left behind.
+            self.set_focus(target)
 
     def _pane_of(self, widget: Widget) -> str | None:
         for node in widget.ancestors_with_self:
