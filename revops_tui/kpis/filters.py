@@ -76,8 +76,12 @@ def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFr
             frames["opportunities"] = opps
     if deal_filter and "opportunity_history" in frames:
         if "opportunities" in frames:
+            # In file order: the stage history's same-day rows are told apart by their order in
+            # the file, and open pipeline skips its sort when the rows come deal by deal. Without
+            # maintain_order the streaming engine may hand the chunks over in any order.
             frames["opportunity_history"] = frames["opportunity_history"].join(
-                frames["opportunities"].select("opportunity_id").unique(), on="opportunity_id", how="semi"
+                frames["opportunities"].select("opportunity_id").unique(), on="opportunity_id", how="semi",
+                maintain_order="left",
             )
         else:
             frames.pop("opportunity_history")

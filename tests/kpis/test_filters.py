@@ -138,3 +138,35 @@ def test_customer_filter_without_customers_table():
     r = run("2024-01-31", months=1, filters=Filters.of(segment=["SMB"]), subscriptions=SUBS)
     assert not r["mrr"].available
     assert "customers" in r["mrr"].reason and "segment" in r["mrr"].reason
+
+
+def test_a_deal_filter_keeps_the_stage_history_in_file_order(tmp_path):
+    # Each deal has two stage rows on the same day, proposal then closed_won: the later one in
+    # the file is the deal's stage, so nothing is open. The owner filter narrows the history
+    # with a join; the streaming engine hands a join's chunks over in any order unless told to
+    # keep it, and then a deal whose two rows straddle two chunks could count as open (small
+    # chunks make that happen in every run; with the real chunk size, now and then at 1M rows).
+    import datetime as dt
+
+    import polars as pl
+
+    from revops_tui.kpis import engine
+    from revops_tui.loading import Tables
+
+    n = 5000
+    ids = [f"o{i:05d}" for i in range(n)]
+    history = pl.DataFrame({
+        "opportunity_id": [x for i in ids for x in (i, i)], "stage": ["proposal", "closed_won"] * n,
+        "amount": [10.0] * (2 * n), "changed_at": [dt.date(2024, 1, 10)] * (2 * n),
+    })
+    deals = pl.DataFrame({"opportunity_id": ids, "owner": ["ann"] * n, "stage": ["closed_won"] * n})
+    history.write_parquet(tmp_path / "h.parquet", row_group_size=501)  # pairs straddle the groups
+    deals.write_parquet(tmp_path / "o.parquet")
+    tables = Tables("t", {"opportunity_history": pl.scan_parquet(tmp_path / "h.parquet"),
+                          "opportunities": pl.scan_parquet(tmp_path / "o.parquet")})
+    with pl.Config(streaming_chunk_size=500):
+        for _ in range(3):
+            got = engine.compute(tables, Settings(), dt.date(2024, 1, 31), 1, Filters.of(owner=["ann"]),
+                                 only=("open_opportunities", "pipeline_open"))
+            assert got["open_opportunities"].value == 0
+            assert got["pipeline_open"].value == 0
