@@ -310,10 +310,13 @@ def _unique(table: str, column: str, key: Callable[[], pl.Expr]) -> FrameRule:
         return f[table].with_columns(key().alias(KEY)).join(duplicated.select(KEY), on=KEY, how="semi").drop(KEY)
 
     def count(f: Frames, ctx: Ctx) -> pl.LazyFrame:
-        per_hash, duplicated = _duplicated(_keys(f[table], key()))
+        keys = _keys(f[table], key())
+        # Keys in strictly increasing order (how exported ids usually come) cannot repeat: the
+        # hash tables are then built over no rows (half the time). Exact either way.
+        k = pl.col(KEY)
+        _, duplicated = _duplicated(keys.filter(~(k > k.shift(1)).slice(1).all()))
         return pl.concat(
-            [per_hash.select(checked=pl.col("n").sum()), duplicated.select(failed=pl.col("n").sum())],
-            how="horizontal",
+            [keys.select(checked=pl.len()), duplicated.select(failed=pl.col("n").sum())], how="horizontal"
         )
 
     return FrameRule("uniqueness", table, column, "unique key", (table,), population, failures, count)

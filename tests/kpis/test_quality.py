@@ -345,6 +345,20 @@ def test_every_hash_colliding_changes_no_count(monkeypatch):
     assert any(c.failed for c in colliding.checks if c.rule == "customer exists")
 
 
+def test_uniqueness_of_keys_in_increasing_order():
+    # Strictly increasing ids cannot repeat (the check skips its hash tables then); ids in
+    # order but with a repeat, or out of order, are counted in full.
+    def uniq(ids):
+        rep = report(subscriptions=[sub(i) for i in ids])
+        return counts(rep, "subscriptions", "subscription_id", "unique key")
+
+    assert uniq(["s1", "s2", "s3"]) == (3, 0)
+    assert uniq(["s1"]) == (1, 0)
+    assert uniq(["s1", "s2", "s2", "s3"]) == (4, 2)  # sorted, but s2 twice
+    assert uniq(["s3", "s1", "s2", "s1"]) == (4, 2)
+    assert uniq(["s1", None, "s2"]) == (2, 0)  # the null key is skipped, the rest increase
+
+
 def test_name_normalisation_collapses_every_kind_of_whitespace_run():
     from revops_tui.kpis.quality import _normalised_name
 
