@@ -270,32 +270,41 @@ class DirectionToggle(Widget, can_focus=True):
         self.refresh()
 
 
-class ConfirmRemove(ModalScreen[bool]):
-    """"Remove the target?": y / enter remove, n / esc keep."""
+class Dialog(ModalScreen):
+    """The layout the editor's questions share: a box in the middle, its text, buttons right."""
 
     DEFAULT_CSS = """
-    ConfirmRemove {
+    Dialog {
         align: center middle;
         background: $background 60%;
     }
-    #tc-box {
-        width: 60;
-        max-width: 100%;
+    Dialog .dialog-box {
         height: auto;
-        border: heavy $error;
+        max-width: 100%;
         padding: 0 1;
         background: $surface;
     }
-    #tc-question {
+    Dialog .dialog-text {
         height: auto;
         margin-bottom: 1;
     }
-    #tc-buttons {
+    Dialog .dialog-buttons {
         height: auto;
         align-horizontal: right;
     }
-    #tc-buttons Button {
+    Dialog .dialog-buttons Button {
         margin-left: 1;
+    }
+    """
+
+
+class ConfirmRemove(Dialog, ModalScreen[bool]):
+    """"Remove the target?": y / enter remove, n / esc keep."""
+
+    DEFAULT_CSS = """
+    #tc-box {
+        width: 60;
+        border: heavy $error;
     }
     """
 
@@ -312,11 +321,11 @@ class ConfirmRemove(ModalScreen[bool]):
         return "Remove target?"
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="tc-box") as box:
+        with Vertical(id="tc-box", classes="dialog-box") as box:
             box.border_title = "Remove target?"
             box.border_subtitle = "y/enter remove · n/esc keep"
-            yield Static(Text(clean(self.question)), id="tc-question")
-            with Horizontal(id="tc-buttons"):
+            yield Static(Text(clean(self.question)), id="tc-question", classes="dialog-text")
+            with Horizontal(id="tc-buttons", classes="dialog-buttons"):
                 yield Button("Remove (y)", id="tc-yes", variant="error")
                 yield Button("Keep (n)", id="tc-no")
 
@@ -331,36 +340,17 @@ class ConfirmRemove(ModalScreen[bool]):
         self.dismiss(event.button.id == "tc-yes")
 
 
-class ConflictScreen(ModalScreen[str | None]):
+class ConflictScreen(Dialog, ModalScreen[str | None]):
     """Someone changed the KPI's target since the editor opened: keep mine (m) or theirs (t).
 
     Dismisses with "mine", "theirs" or None (esc: back to the editor, nothing saved).
     """
 
     DEFAULT_CSS = """
-    ConflictScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     #tx-box {
         width: 76;
-        max-width: 100%;
-        height: auto;
         max-height: 100%;
         border: heavy $warning;
-        padding: 0 1;
-        background: $surface;
-    }
-    #tx-text {
-        height: auto;
-        margin-bottom: 1;
-    }
-    #tx-buttons {
-        height: auto;
-        align-horizontal: right;
-    }
-    #tx-buttons Button {
-        margin-left: 1;
     }
     """
 
@@ -402,11 +392,11 @@ class ConflictScreen(ModalScreen[str | None]):
         return text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="tx-box") as box:
+        with Vertical(id="tx-box", classes="dialog-box") as box:
             box.border_title = f"Conflict · {self.kpi.label}"
             box.border_subtitle = "m keep mine · t keep theirs · esc back"
-            yield Static(self.body(), id="tx-text")
-            with Horizontal(id="tx-buttons"):
+            yield Static(self.body(), id="tx-text", classes="dialog-text")
+            with Horizontal(id="tx-buttons", classes="dialog-buttons"):
                 yield Button("Keep mine (m)", id="tx-mine", variant="warning")
                 yield Button("Keep theirs (t)", id="tx-theirs", variant="primary")
                 yield Button("Back (esc)", id="tx-back")
