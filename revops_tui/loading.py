@@ -35,6 +35,9 @@ class Tables:
     frames: dict[str, pl.LazyFrame] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    # (path, size, mtime_ns) of each file of a table as found when loading (local files only):
+    # what kpis.memo keys kept results by. A table without one is always computed.
+    versions: dict[str, tuple] = field(default_factory=dict)
 
     def get(self, name: str) -> pl.LazyFrame | None:
         return self.frames.get(name)
@@ -169,7 +172,24 @@ def load_tables(settings: Settings) -> Tables:
             tables.problems[name] = problem or f"table {name} unavailable"
         else:
             tables.frames[name] = lf
+            version = _version(files)
+            if version is not None:
+                tables.versions[name] = version
     return tables
+
+
+def _version(files: list[str]) -> tuple | None:
+    """(path, size, mtime_ns) of each file; None for an object store or a file gone meanwhile."""
+    out = []
+    for path in files:
+        if is_url(path):
+            return None
+        try:
+            st = Path(path).stat()
+        except OSError:
+            return None
+        out.append((path, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def newest_event_date(tables: Tables) -> dt.date | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from revops_tui.cache import ResultsCache, cache_key, file_signature
 from revops_tui.config import ConfigError, Settings, settings_from_options  # noqa: F401 - re-exported
 from revops_tui.kpis.engine import compute
+from revops_tui.kpis.memo import Memo
 from revops_tui.kpis.results import Filters, Results
 from revops_tui.loading import Tables, data_folder_problem, load_tables, resolve_as_of
 
@@ -32,14 +33,16 @@ def load(settings: Settings) -> tuple[Tables, dt.date]:
     return tables, resolve_as_of(settings.as_of, tables)
 
 
-def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache | None = None) -> Snapshot:
-    """Load and compute every KPI (results from the cache when its key matches)."""
+def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache | None = None,
+        memo: Memo | None = None) -> Snapshot:
+    """Load and compute every KPI (results from the cache when its key matches; with a memo, only
+    the queries whose tables changed since the last compute run)."""
     filters = filters or Filters()
     key = cache_key(settings, filters, file_signature(settings)) if cache else None
     tables, as_of = load(settings)
     results = cache.get(key) if cache else None
     if results is None:
-        results = compute(tables, settings, as_of, settings.months, filters)
+        results = compute(tables, settings, as_of, settings.months, filters, memo=memo)
         if cache and not results.errors:
             cache.put(key, results)
     return Snapshot(settings, tables, as_of, results)

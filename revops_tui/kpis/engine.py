@@ -5,6 +5,9 @@ frame with one row per month k. All parts are collected together (one
 pl.collect_all, so Polars shares the common scans); a part that fails to read
 (say a corrupt file) is retried alone so that only the KPIs of its tables lose
 their value. The KPI formulas then run over the joined K-row frame.
+
+With a memo (kpis.memo), a part or Data Quality check whose tables are unchanged since an earlier
+compute is taken from it: a live reload after one export runs only the queries of that table.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Hashable
 
 import polars as pl
 
@@ -22,6 +25,9 @@ from revops_tui.kpis import subscriptions as subs_frames
 from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.catalog import CATALOG, DQ_IDS, Kpi
 from revops_tui.kpis.filters import applicability, filter_tables
+from revops_tui.kpis.memo import Memo, table_versions
+from revops_tui.kpis.memo import context as memo_context
+from revops_tui.kpis.memo import key as memo_key
 from revops_tui.kpis.monthly import dense, join_months, ratio
 from revops_tui.kpis.quality import QualityReport, by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
@@ -132,17 +138,19 @@ PART_COLUMNS = {
 
 def _collect_parts(
     frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, parts: list[Part],
-    extra: list[pl.LazyFrame],
-) -> tuple[pl.DataFrame, dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
-    """Collect every part that has its tables, together with `extra` frames (one collect).
+    extra: list[pl.LazyFrame], known: dict[str, pl.DataFrame],
+) -> tuple[pl.DataFrame, dict[str, pl.DataFrame], dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
+    """Collect every part that has its tables, together with `extra` frames (one collect); `known`:
+    the monthly frames of parts already known (kept from an earlier compute), not run again.
 
-    Returns the joined monthly frame, new table problems, error messages, and the extra
-    frames' results and errors by position.
+    Returns the joined monthly frame, the parts collected now, new table problems, error
+    messages, and the extra frames' results and errors by position.
     """
     built = [(p, dense(cal, p.build(frames, cal, settings), fill_zero=p.fill_zero))
              for p in parts if all(t in frames for t in p.tables)]
     done, failed = collect_each([lf for _, lf in built] + extra)
-    collected = {p.name: done[i] for i, (p, _) in enumerate(built) if i in done}
+    fresh = {p.name: done[i] for i, (p, _) in enumerate(built) if i in done}
+    collected = {**known, **fresh}
     ok_tables = {t for p, _ in built if p.name in collected for t in p.tables}
     new_problems: dict[str, str] = {}
     errors: list[str] = []
@@ -162,7 +170,7 @@ def _collect_parts(
     n = len(built)
     extra_done = {i - n: df for i, df in done.items() if i >= n}
     extra_failed = {i - n: first_line(exc) for i, exc in failed.items() if i >= n}
-    return out.sort("k"), new_problems, errors, extra_done, extra_failed
+    return out.sort("k"), fresh, new_problems, errors, extra_done, extra_failed
 
 
 def _clean(value: object) -> float | None:
@@ -191,7 +199,7 @@ def _result(
 
 def compute(
     tables: Tables, settings: Settings, as_of: dt.date, months: int | None = None, filters: Filters | None = None,
-    only: tuple[str, ...] | None = None, quality: QualityReport | None = None,
+    only: tuple[str, ...] | None = None, quality: QualityReport | None = None, memo: Memo | None = None,
 ) -> Results:
     """Every KPI of the catalog for the months ending with the as-of month.
 
@@ -199,6 +207,8 @@ def compute(
     `quality`: the Data Quality report of these same tables, settings and as-of day, when the
     caller has it (a filter change): the checks depend on neither filters nor months, so they
     are not run again.
+    `memo`: results of earlier computes by what they read (kpis.memo): the parts and checks
+    whose tables did not change since are taken from it, and what runs now is added to it.
     """
     filters = filters or Filters()
     cal = Calendar(as_of, months or settings.months)
@@ -206,20 +216,49 @@ def compute(
     if "opportunities" in tables.frames:
         frames["_all_opportunities"] = tables.frames["opportunities"]
     problems = {**tables.problems, **filter_problems}
+    memo = memo if memo is not None else Memo(keep=0)
+    ctx = memo_context(settings, as_of, cal.size)
+    filtered_versions = table_versions(tables, frames, filters)
+    file_versions = table_versions(tables, tables.frames, Filters())
 
     wanted = [CATALOG[k] for k in only] if only is not None else list(CATALOG.values())
     needed = {t for kpi in wanted for t in kpi.tables}
-    parts = [p for p in PARTS if only is None or set(p.tables) <= needed]
+    parts = [p for p in PARTS if (only is None or set(p.tables) <= needed) and all(t in frames for t in p.tables)]
+    part_keys = {p.name: memo_key("part", p.name, ctx, filtered_versions, p.tables) for p in parts}
+    known = {p.name: df for p in parts if (df := memo.get(part_keys[p.name])) is not None}
+    parts = [p for p in parts if p.name not in known]
+
     with_quality = any(k.id in DQ_IDS for k in wanted) and quality is None
-    problems.update(_shared_frames(frames, tables, cal, needed | ({"usage"} if with_quality else set())))
+
+    def check_key(check: tuple) -> Hashable | None:
+        name, reads = check
+        return memo_key("check", name, ctx, file_versions, reads)
+
+    # Which checks are known decides whether the usage summary is needed; a check's name and
+    # tables do not depend on the summary, so a first plan without it tells.
+    checks = plan_quality(tables.frames, settings, as_of).reads if with_quality else []
+    checks_known = {k: df for k in map(check_key, checks) if (df := memo.get(k)) is not None}
+    usage_for_quality = any("usage" in c[1] and check_key(c) not in checks_known for c in checks)
+    shared_wanted = {t for p in parts for t in p.tables} | ({"usage"} if usage_for_quality else set())
+    problems.update(_shared_frames(frames, tables, cal, shared_wanted))
     check_stop()
     plan = None
     if with_quality:
         shared = {USAGE_BY_CUSTOMER: frames[USAGE_BY_CUSTOMER]} if USAGE_BY_CUSTOMER in frames else {}
         plan = plan_quality({**tables.frames, **shared}, settings, as_of, problems=tables.problems)
-    monthly, part_problems, errors, q_done, q_failed = _collect_parts(
-        frames, cal, settings, parts, plan.frames if plan else []
+    dq_keys = [check_key(c) for c in plan.reads] if plan else []
+    dq_known = {i: checks_known[k] for i, k in enumerate(dq_keys) if k in checks_known}
+    run_checks = [i for i in range(len(dq_keys)) if i not in dq_known]
+    monthly, fresh, part_problems, errors, q_done, q_failed = _collect_parts(
+        frames, cal, settings, parts, [plan.frames[i] for i in run_checks] if plan else [], known
     )
+    for name, df in fresh.items():
+        memo.put(part_keys[name], df)
+    q_done = {run_checks[j]: df for j, df in q_done.items()}
+    q_failed = {run_checks[j]: message for j, message in q_failed.items()}
+    for i, df in q_done.items():
+        memo.put(dq_keys[i], df)
+    q_done.update(dq_known)
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)
     shown = values.filter(pl.col("k") >= cal.first_shown)

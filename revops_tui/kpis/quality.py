@@ -502,9 +502,11 @@ def plan_quality(
     for table, lf in frames.items():
         table_rules = [(i, r) for i, r in enumerate(rules) if isinstance(r, RowRule) and r.table == table]
         exprs: list[pl.Expr] = []
-        for i, r in table_rules:
+        # Columns named by the rule's place among its table's rules: the same whichever other
+        # tables are available (a kept result of this frame stays readable, see kpis.memo).
+        for j, (_, r) in enumerate(table_rules):
             checked, failed = r.counts(ctx)
-            exprs += [checked.alias(f"c{i}"), failed.alias(f"f{i}")]
+            exprs += [checked.alias(f"c{j}"), failed.alias(f"f{j}")]
         dates = FRESHNESS_DATES.get(table, ())
         if dates:
             exprs.append(pl.max_horizontal([pl.col(c).max() for c in dates]).alias("_newest"))
@@ -517,13 +519,20 @@ def plan_quality(
     def finish(done: dict[int, pl.DataFrame], errors: dict[int, str]) -> QualityReport:
         return _finish(plan, done, errors, rules, frames, problems, ctx, settings, as_of)
 
-    return QualityPlan([lf for _, lf in plan], finish)
+    reads = [
+        (("rows", what[0]), (what[0],)) if isinstance(what[0], str)
+        else ((what[1].score, what[1].table, what[1].column, what[1].rule), what[1].needs)
+        for what, _ in plan
+    ]
+    return QualityPlan([lf for _, lf in plan], finish, reads)
 
 
 @dataclass
 class QualityPlan:
     frames: list[pl.LazyFrame]
     finish: Callable[[dict[int, pl.DataFrame], dict[int, str]], QualityReport]
+    # Per frame: a name for it and the tables it reads (the usage summary is usage).
+    reads: list[tuple[tuple, tuple[str, ...]]] = field(default_factory=list)
 
 
 def quality_report(
@@ -553,8 +562,8 @@ def _finish(plan, done, errors, rules, frames, problems, ctx, settings, as_of) -
                     broken.setdefault("freshness", reason)
                 continue
             row = done[n].row(0, named=True)
-            for i, _ in table_rules:
-                counts[i] = (int(row[f"c{i}"] or 0), int(row[f"f{i}"] or 0))
+            for j, (i, _) in enumerate(table_rules):
+                counts[i] = (int(row[f"c{j}"] or 0), int(row[f"f{j}"] or 0))
             if "_newest" in row:
                 newest = row["_newest"]
                 freshness[table] = (as_of - newest).days if newest is not None else None

@@ -195,6 +195,7 @@ class RevOpsApp(App[int]):
         self.watch = watch
         self._stop_watch = threading.Event()
         self._compute_lock = threading.Lock()
+        self._memo = None  # revops_tui.kpis.memo.Memo, made by the first compute (off the first frame's path)
         self._heap_frozen = False
         self._reload_signature: list | None = None  # the data files as the running reload found them
         self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
@@ -431,6 +432,10 @@ class RevOpsApp(App[int]):
     def _compute_now(self, worker, settings: Settings, filters: Filters, reload: bool, generation: int,
                      previous: session.Snapshot | None) -> None:
         from revops_tui import session  # the data libraries load here, off the first frame's path
+        from revops_tui.kpis.memo import Memo
+
+        if self._memo is None:
+            self._memo = Memo()
 
         try:
             changed_at = _changed_at(settings)
@@ -441,7 +446,7 @@ class RevOpsApp(App[int]):
                 if early is not None and not worker.is_cancelled:
                     self.call_from_thread(self._apply_cached, generation, early, changed_at)
             if reload or previous is None or previous.tables is None:
-                snap = session.run(settings, filters, cache=self.cache)
+                snap = session.run(settings, filters, cache=self.cache, memo=self._memo)
                 values = filter_values(snap.tables)
             else:
                 from revops_tui.kpis.engine import compute
@@ -452,7 +457,7 @@ class RevOpsApp(App[int]):
                     # Same tables and as-of day: the Data Quality checks (never filtered) stand.
                     known = previous.results.quality if previous.settings == settings else None
                     results = compute(previous.tables, settings, previous.as_of, settings.months, filters,
-                                      quality=known)
+                                      quality=known, memo=self._memo)
                     if not results.errors:
                         self.cache.put(key, results)
                 snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)

@@ -127,7 +127,7 @@ def fast_load(monkeypatch):
 
     real_run, real_quality = session.run, quality.quality_report
 
-    def run(settings, filters=None, cache=None):
+    def run(settings, filters=None, cache=None, memo=None):
         key = (repr(settings), filters or Filters())  # Settings holds dicts: not hashable
         if key not in _RUNS:
             _RUNS[key] = real_run(settings, filters)

@@ -29,9 +29,9 @@ def test_first_frame_before_numbers_and_keys_while_loading(run, monkeypatch):
     gate = threading.Event()
     real_run = session.run
 
-    def slow_run(settings, filters=None, cache=None):
+    def slow_run(settings, filters=None, cache=None, memo=None):
         gate.wait(20)
-        return real_run(settings, filters, cache=cache)
+        return real_run(settings, filters, cache=cache, memo=memo)
 
     monkeypatch.setattr(session, "run", slow_run)
 

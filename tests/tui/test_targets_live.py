@@ -238,9 +238,9 @@ def test_cached_results_first_then_confirmed(tmp_path, run, monkeypatch):
     gate = threading.Event()
     real_run = session.run
 
-    def slow_run(settings, filters=None, cache=None):
+    def slow_run(settings, filters=None, cache=None, memo=None):
         gate.wait(20)  # the data is slow to read: the cached numbers show meanwhile
-        return real_run(settings, filters, cache=cache)
+        return real_run(settings, filters, cache=cache, memo=memo)
 
     monkeypatch.setattr(session, "run", slow_run)
 
@@ -313,9 +313,9 @@ def test_a_watcher_event_for_the_files_a_reload_is_reading_does_not_restart_it(t
     config = write_config(tmp_path / "cfg", data)
     gate, real_run = threading.Event(), session.run
 
-    def gated_run(settings, filters=None, cache=None):
+    def gated_run(settings, filters=None, cache=None, memo=None):
         gate.wait(20)
-        return real_run(settings, filters, cache=cache)
+        return real_run(settings, filters, cache=cache, memo=memo)
 
     async def go():
         app = make_app(settings_for(config))

@@ -1,0 +1,98 @@
+"""Incremental recompute: the collected results of the engine's queries, kept by what they read.
+
+Every query of a compute (a KPI part's monthly frame, a Data Quality check's counts) reads a
+few tables. Its result is kept under a key made of the settings, the as-of day, the months and
+the *version* of each table it reads: the (path, size, modification time) of the table's files,
+plus, for a table a filter narrowed, the filters and the versions of the tables the filter
+joins (customers, opportunities). When an export rewrites one file, only the queries that read
+that table run again; the rest come from here. A filter change likewise reruns only the parts
+whose tables the filter narrows (an owner filter leaves subscriptions, usage and tickets alone).
+
+A table without a version (an object-store URL, hand-built test frames) is never kept: its
+queries always run. Only complete, successful results are kept. The results are small (one row
+per month, or one row of counts), so a few hundred entries cost little memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable
+
+import polars as pl
+
+from revops_tui.kpis.results import Filters
+from revops_tui.loading import Tables
+
+FILTER_SOURCES = ("customers", "opportunities")  # the tables filter_tables joins to narrow others
+
+Version = Hashable
+
+
+@dataclass
+class Memo:
+    """Least recently used results by key. `hits` and `missed` (the kind and name of each query
+    looked up in vain) tell what a compute took from here and what it ran (tests, bench)."""
+
+    keep: int = 512
+    hits: int = 0
+    missed: list[tuple[str, Hashable]] = field(default_factory=list)
+    _store: OrderedDict[Hashable, pl.DataFrame] = field(default_factory=OrderedDict)
+
+    def get(self, key: Hashable | None) -> pl.DataFrame | None:
+        if key is None:
+            return None
+        found = self._store.get(key)
+        if found is None:
+            self.missed.append(key[:2] if isinstance(key, tuple) else (str(key), None))
+            return None
+        self.hits += 1
+        self._store.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable | None, value: pl.DataFrame) -> None:
+        if key is None:
+            return
+        self._store[key] = value
+        self._store.move_to_end(key)
+        while len(self._store) > self.keep:
+            self._store.popitem(last=False)
+
+    def reset_counts(self) -> None:
+        self.hits = 0
+        self.missed = []
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+def context(settings: object, as_of: object, months: int) -> str:
+    """Everything besides the tables that a query's result depends on."""
+    return json.dumps([repr(settings), str(as_of), months])
+
+
+def table_versions(tables: Tables, frames: dict[str, pl.LazyFrame], filters: Filters) -> dict[str, Version | None]:
+    """The version of each table as this compute reads it (None: not kept).
+
+    `frames` are the tables after filter_tables: a frame that is not the loaded one was narrowed
+    by a filter, so its version also holds the filters and the tables the filter joins.
+    """
+    out: dict[str, Version | None] = {}
+    active = json.dumps(filters.as_dict(), sort_keys=True)
+    for name, lf in frames.items():
+        version = tables.versions.get(name)
+        if version is not None and lf is not tables.frames.get(name):
+            sources = tuple(tables.versions.get(t) for t in FILTER_SOURCES)
+            version = None if None in sources else (version, active, sources)
+        out[name] = version
+    return out
+
+
+def key(kind: str, name: Hashable, ctx: str, versions: dict[str, Version | None],
+        reads: Iterable[str]) -> Hashable | None:
+    """The key of one query, or None when a table it reads has no version."""
+    read = tuple(versions.get(t) for t in reads)
+    if None in read:
+        return None
+    return (kind, name, ctx, read)

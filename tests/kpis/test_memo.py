@@ -1,0 +1,122 @@
+"""Incremental recompute (kpis.memo): after a file changes, only the queries that read its table run
+again, and the numbers are exactly those of a compute from scratch."""
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from revops_tui.config import Settings
+from revops_tui.kpis import engine
+from revops_tui.kpis.memo import Memo
+from revops_tui.kpis.results import Filters, Results
+from revops_tui.loading import load_tables
+from tests.builders import sub, tables
+
+SHIPPED = Path(__file__).resolve().parents[2] / "data"
+AS_OF = dt.date(2026, 11, 15)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    out = tmp_path / "data"
+    shutil.copytree(SHIPPED, out)
+    return out
+
+
+def compute(folder: Path, memo: Memo | None, filters: Filters | None = None) -> Results:
+    settings = Settings(data=folder, months=13)
+    return engine.compute(load_tables(settings), settings, AS_OF, 13, filters, memo=memo)
+
+
+def same_numbers(a: Results, b: Results) -> None:
+    assert a.kpis.keys() == b.kpis.keys()
+    for kpi_id in a.kpis:
+        assert a[kpi_id].series == b[kpi_id].series, kpi_id
+        assert a[kpi_id].reason == b[kpi_id].reason, kpi_id
+    assert a.quality.checks == b.quality.checks
+
+
+def names(memo: Memo) -> set:
+    return {name for _, name in memo.missed}
+
+
+def test_a_changed_table_reruns_only_the_queries_that_read_it(folder):
+    memo = Memo()
+    first = compute(folder, memo)
+    ran_first = len(memo.missed)
+    assert memo.hits == 0 and ran_first == len(memo)  # everything ran once and was kept
+
+    memo.reset_counts()
+    again = compute(folder, memo)
+    same_numbers(again, first)
+    assert memo.missed == [] and memo.hits == ran_first  # nothing changed: nothing runs
+
+    # An export rewrites tickets: the ten newest are gone.
+    tickets = pl.read_parquet(folder / "tickets.parquet")
+    tickets.filter(pl.col("created_at").rank("ordinal", descending=True) > 10).write_parquet(folder / "tickets.parquet")
+    memo.reset_counts()
+    changed = compute(folder, memo)
+    # The two ticket parts, the row rules of tickets, its customer reference and its key.
+    assert names(memo) == {
+        "tickets", "resolution", ("rows", "tickets"),
+        ("consistency", "tickets", "customer_id", "customer exists"),
+        ("uniqueness", "tickets", "ticket_id", "unique key"),
+    }
+    same_numbers(changed, compute(folder, None))
+    assert changed["support_tickets"].series != first["support_tickets"].series
+
+
+def test_a_filter_reruns_only_the_parts_of_the_tables_it_narrows(folder):
+    memo = Memo()
+    compute(folder, memo)
+    owner = pl.read_parquet(folder / "opportunities.parquet")["owner"].drop_nulls()[0]
+    memo.reset_counts()
+    filtered = compute(folder, memo, Filters.of(owner=[owner]))
+    # An owner filter narrows opportunities, their stage history and quotas; subscriptions,
+    # usage, tickets, leads and every Data Quality check (never filtered) are taken as known.
+    assert names(memo) == {"lead_sqo", "pipeline_generated", "closed", "history", "quotas"}
+    same_numbers(filtered, compute(folder, None, Filters.of(owner=[owner])))
+
+    # A segment filter narrows the customers' tables, and the deals through their customer.
+    memo.reset_counts()
+    segment = compute(folder, memo, Filters.of(segment=["SMB"]))
+    assert "subscriptions" in names(memo) and "adoption" in names(memo) and "leads" not in names(memo)
+    same_numbers(segment, compute(folder, None, Filters.of(segment=["SMB"])))
+
+
+def test_a_filter_on_a_changed_customers_table_is_not_taken_from_before(folder):
+    # Narrowed tables depend on customers too: a customer moving segment must change the result
+    # although subscriptions itself did not change.
+    memo = Memo()
+    smb = Filters.of(segment=["SMB"])
+    before = compute(folder, memo, smb)
+    customers = pl.read_parquet(folder / "customers.parquet")
+    customers.with_columns(segment=pl.lit("SMB")).write_parquet(folder / "customers.parquet")
+    after = compute(folder, memo, smb)
+    same_numbers(after, compute(folder, None, smb))
+    assert after["mrr"].series != before["mrr"].series
+
+
+def test_tables_without_a_version_are_never_kept():
+    # Hand-built frames (like an object store) have no file version: their queries always run.
+    memo = Memo()
+    results = engine.compute(tables(subscriptions=[sub("c1", 100, "2024-01-05")]), Settings(),
+                             dt.date(2024, 3, 15), 2, memo=memo)
+    assert results["mrr"].value == 100.0
+    assert len(memo) == 0 and memo.hits == 0
+
+
+def test_a_table_turning_unreadable_leaves_the_other_kept_results_readable(folder):
+    # With subscriptions unreadable its checks drop out of the plan, so the other checks move up
+    # the list: what was kept of them must still be read as theirs.
+    memo = Memo()
+    compute(folder, memo)
+    raw = (folder / "subscriptions.parquet").read_bytes()
+    (folder / "subscriptions.parquet").write_bytes(raw[: len(raw) // 2])  # caught half-written
+    memo.reset_counts()
+    broken = compute(folder, memo)
+    assert "subscriptions" in broken.problems and memo.missed == []
+    same_numbers(broken, compute(folder, None))
