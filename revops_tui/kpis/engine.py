@@ -60,10 +60,15 @@ def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
     return success.adoption(f[USAGE_BY_CUSTOMER], f["_mrr"], cal)
 
 
-def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calendar, wanted: set[str]) -> dict[str, str]:
+def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calendar, wanted: set[str],
+                   memo: Memo, usage_key: Hashable | None) -> dict[str, str]:
     """Materialise the frames several parts read (Polars would otherwise recompute them in
     each part): customer MRR and the usage summary. Returns a problem for a table that
-    cannot be read (its KPIs lose their value; the others go on)."""
+    cannot be read (its KPIs lose their value; the others go on).
+
+    The usage summary (one row per customer) is also kept in the memo: it is read again when
+    subscriptions or customers change, and reading tens of millions of usage rows is the
+    costliest step of those reloads."""
     problems: dict[str, str] = {}
     if "subscriptions" in frames and "subscriptions" in wanted:
         try:
@@ -76,7 +81,11 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
         # From the unfiltered table: adoption meets it through the (filtered) customer MRR,
         # and Data Quality is never filtered.
         try:
-            frames[USAGE_BY_CUSTOMER] = success.usage_by_customer(tables.frames["usage"], cal).collect().lazy()
+            summary = memo.get(usage_key)
+            if summary is None:
+                summary = success.usage_by_customer(tables.frames["usage"], cal).collect()
+                memo.put(usage_key, summary)
+            frames[USAGE_BY_CUSTOMER] = summary.lazy()
         except Exception as exc:
             frames.pop("usage")
             problems["usage"] = f"table usage: query failed: {first_line(exc)}"
@@ -240,7 +249,8 @@ def compute(
     checks_known = {k: df for k in map(check_key, checks) if (df := memo.get(k)) is not None}
     usage_for_quality = any("usage" in c[1] and check_key(c) not in checks_known for c in checks)
     shared_wanted = {t for p in parts for t in p.tables} | ({"usage"} if usage_for_quality else set())
-    problems.update(_shared_frames(frames, tables, cal, shared_wanted))
+    usage_key = memo_key("shared", USAGE_BY_CUSTOMER, ctx, file_versions, ("usage",))
+    problems.update(_shared_frames(frames, tables, cal, shared_wanted, memo, usage_key))
     check_stop()
     plan = None
     if with_quality:

@@ -43,7 +43,7 @@ class CustomerMrr:
              customer and day on which its MRR changes, up to the as-of day
     changes: cid, k, a, b -- MRR_c at E(k-1) and E(k), for the months where they differ;
              between two rows a customer's month-end MRR stays b, before its first row it is 0,
-             and month 0 also takes everything before the window
+             and month 0 also takes everything before the window; in (cid, k) order
     """
 
     codes: pl.LazyFrame
@@ -99,8 +99,11 @@ def first_active(levels: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def intervals(chg: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
-    """cid, k_from, k_to, v: MRR_c(E(k)) = v for k in [k_from, k_to)."""
-    return chg.sort("cid", "k").select(
+    """cid, k_from, k_to, v: MRR_c(E(k)) = v for k in [k_from, k_to).
+
+    `chg` in (cid, k) order, as customer_mrr makes `changes` (no sort: it cost 0.12 s per use
+    at 1M customers, and retention and adoption both use it)."""
+    return chg.select(
         "cid",
         k_from=pl.col("k"),
         k_to=shift_within(pl.col("k"), "cid", -1, cal.size),
