@@ -84,7 +84,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
             summary = memo.get(usage_key)
             if summary is None:
                 summary = success.usage_by_customer(tables.frames["usage"], cal).collect()
-                memo.put(usage_key, summary)
+                memo.put(usage_key, summary, only_latest=True)
             frames[USAGE_BY_CUSTOMER] = summary.lazy()
         except Exception as exc:
             frames.pop("usage")

@@ -10,7 +10,8 @@ whose tables the filter narrows (an owner filter leaves subscriptions, usage and
 
 A table without a version (an object-store URL, hand-built test frames) is never kept: its
 queries always run. Only complete, successful results are kept. The results are small (one row
-per month, or one row of counts), so a few hundred entries cost little memory.
+per month, or one row of counts), so a few hundred entries cost little memory; the one large
+frame kept, the usage summary, is kept for the latest inputs only.
 """
 
 from __future__ import annotations
@@ -51,9 +52,14 @@ class Memo:
         self._store.move_to_end(key)
         return found
 
-    def put(self, key: Hashable | None, value: pl.DataFrame) -> None:
+    def put(self, key: Hashable | None, value: pl.DataFrame, only_latest: bool = False) -> None:
+        """Keep `value`; `only_latest`: drop the kept values of the same query for other inputs
+        (a large frame, such as the usage summary: one per customer, not one per period picked)."""
         if key is None:
             return
+        if only_latest:
+            for old in [k for k in self._store if k[:2] == key[:2]]:  # type: ignore[index]
+                del self._store[old]
         self._store[key] = value
         self._store.move_to_end(key)
         while len(self._store) > self.keep:

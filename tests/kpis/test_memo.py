@@ -2,6 +2,7 @@
 again, and the numbers are exactly those of a compute from scratch."""
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -132,3 +133,15 @@ def test_a_table_turning_unreadable_leaves_the_other_kept_results_readable(folde
     broken = compute(folder, memo)
     assert "subscriptions" in broken.problems and memo.missed == []
     same_numbers(broken, compute(folder, None))
+
+
+def test_only_the_latest_usage_summary_is_kept(folder):
+    # One row per customer: picking other periods must not pile up one summary per period.
+    memo = Memo()
+    settings = Settings(data=folder, months=13)
+    tables_ = load_tables(settings)
+    for months in (13, 6, 24):
+        engine.compute(tables_, settings, AS_OF, months, memo=memo)
+    summaries = [k for k in memo._store if k[:2] == ("shared", "usage_by_customer")]
+    assert len(summaries) == 1
+    assert json.loads(summaries[0][2])[2] == 24 + 12  # the last one: 24 months and 12 of lookback
