@@ -42,6 +42,10 @@ class Tables:
     def get(self, name: str) -> pl.LazyFrame | None:
         return self.frames.get(name)
 
+    def changed_since_load(self) -> bool:
+        """Some table's files are not as they were when loaded (written, replaced or removed)."""
+        return any(_version(self.sources.get(name, [])) != version for name, version in self.versions.items())
+
     def missing(self, names: tuple[str, ...] | list[str]) -> list[str]:
         """Problems of the named tables (empty when all are usable)."""
         return [self.problems[n] for n in names if n not in self.frames]

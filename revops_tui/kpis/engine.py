@@ -84,7 +84,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
             summary = memo.get(usage_key)
             if summary is None:
                 summary = success.usage_by_customer(tables.frames["usage"], cal).collect()
-                memo.put(usage_key, summary, only_latest=True)
+                memo.stage(usage_key, summary, only_latest=True)
             frames[USAGE_BY_CUSTOMER] = summary.lazy()
         except Exception as exc:
             frames.pop("usage")
@@ -226,6 +226,7 @@ def compute(
         frames["_all_opportunities"] = tables.frames["opportunities"]
     problems = {**tables.problems, **filter_problems}
     memo = memo if memo is not None else Memo(keep=0)
+    memo.commit(keep=False)  # what a cancelled compute left staged: its files may have changed since
     ctx = memo_context(settings, as_of, cal.size)
     filtered_versions = table_versions(tables, frames, filters)
     file_versions = table_versions(tables, tables.frames, Filters())
@@ -263,12 +264,15 @@ def compute(
         frames, cal, settings, parts, [plan.frames[i] for i in run_checks] if plan else [], known
     )
     for name, df in fresh.items():
-        memo.put(part_keys[name], df)
+        memo.stage(part_keys[name], df)
     q_done = {run_checks[j]: df for j, df in q_done.items()}
     q_failed = {run_checks[j]: message for j, message in q_failed.items()}
     for i, df in q_done.items():
-        memo.put(dq_keys[i], df)
+        memo.stage(dq_keys[i], df)
     q_done.update(dq_known)
+    # A file written while this compute read it: what was read may be either version, so none of
+    # it is kept under the version seen at load (the watcher's reload reads the new one).
+    memo.commit(keep=memo.keep > 0 and not tables.changed_since_load())
     problems.update(part_problems)
     values = _kpi_columns(monthly, settings)
     shown = values.filter(pl.col("k") >= cal.first_shown)

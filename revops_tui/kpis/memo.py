@@ -40,6 +40,7 @@ class Memo:
     hits: int = 0
     missed: list[tuple[str, Hashable]] = field(default_factory=list)
     _store: OrderedDict[Hashable, pl.DataFrame] = field(default_factory=OrderedDict)
+    _staged: list[tuple[Hashable | None, pl.DataFrame, bool]] = field(default_factory=list)
 
     def get(self, key: Hashable | None) -> pl.DataFrame | None:
         if key is None:
@@ -64,6 +65,17 @@ class Memo:
         self._store.move_to_end(key)
         while len(self._store) > self.keep:
             self._store.popitem(last=False)
+
+    def stage(self, key: Hashable | None, value: pl.DataFrame, only_latest: bool = False) -> None:
+        """Hold a result until commit(): a compute keeps its results only once it knows that
+        the files it read did not change while it read them."""
+        self._staged.append((key, value, only_latest))
+
+    def commit(self, keep: bool) -> None:
+        staged, self._staged = self._staged, []
+        if keep:
+            for key, value, only_latest in staged:
+                self.put(key, value, only_latest=only_latest)
 
     def reset_counts(self) -> None:
         self.hits = 0

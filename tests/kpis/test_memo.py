@@ -145,3 +145,25 @@ def test_only_the_latest_usage_summary_is_kept(folder):
     summaries = [k for k in memo._store if k[:2] == ("shared", "usage_by_customer")]
     assert len(summaries) == 1
     assert json.loads(summaries[0][2])[2] == 24 + 12  # the last one: 24 months and 12 of lookback
+
+
+def test_nothing_is_kept_when_a_file_changes_during_the_compute(folder, monkeypatch):
+    # Written between the load (its version taken) and the end of the compute: the results may
+    # come from either version of the file, so none is kept under the old one.
+    settings = Settings(data=folder, months=13)
+    loaded = load_tables(settings)
+    real = engine.collect_each
+
+    def write_meanwhile(*args, **kwargs):
+        done = real(*args, **kwargs)
+        tickets = pl.read_parquet(folder / "tickets.parquet")
+        tickets.slice(1).write_parquet(folder / "tickets.parquet")
+        return done
+
+    monkeypatch.setattr(engine, "collect_each", write_meanwhile)
+    memo = Memo()
+    engine.compute(loaded, settings, AS_OF, 13, memo=memo)
+    assert len(memo) == 0
+    monkeypatch.setattr(engine, "collect_each", real)
+    engine.compute(load_tables(settings), settings, AS_OF, 13, memo=memo)
+    assert len(memo) > 0
