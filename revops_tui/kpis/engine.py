@@ -12,6 +12,7 @@ compute is taken from it: a live reload after one export runs only the queries o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -240,9 +241,12 @@ def compute(
 
     with_quality = any(k.id in DQ_IDS for k in wanted) and quality is None
 
+    # The checks do not depend on the months shown: a period change keeps them.
+    check_ctx = memo_context(dataclasses.replace(settings, months=0), as_of, 0)
+
     def check_key(check: tuple) -> Hashable | None:
         name, reads = check
-        return memo_key("check", name, ctx, file_versions, reads)
+        return memo_key("check", name, check_ctx, file_versions, reads)
 
     # Which checks are known decides whether the usage summary is needed; a check's name and
     # tables do not depend on the summary, so a first plan without it tells.

@@ -6,7 +6,8 @@ the *version* of each table it reads: the (path, size, modification time) of the
 plus, for a table a filter narrowed, the filters and the versions of the tables the filter
 joins (customers, opportunities). When an export rewrites one file, only the queries that read
 that table run again; the rest come from here. A filter change likewise reruns only the parts
-whose tables the filter narrows (an owner filter leaves subscriptions, usage and tickets alone).
+whose tables the filter narrows (an owner filter leaves subscriptions, usage and tickets alone),
+and a period change only the KPI parts (the checks are keyed without the months).
 
 A table without a version (an object-store URL, hand-built test frames) is never kept: its
 queries always run. Only complete, successful results are kept. The results are small (one row

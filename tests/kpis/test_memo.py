@@ -167,3 +167,16 @@ def test_nothing_is_kept_when_a_file_changes_during_the_compute(folder, monkeypa
     monkeypatch.setattr(engine, "collect_each", real)
     engine.compute(load_tables(settings), settings, AS_OF, 13, memo=memo)
     assert len(memo) > 0
+
+
+def test_a_period_change_keeps_the_quality_checks(folder):
+    # The checks depend on the data, the as-of day and the stages, not on the months shown.
+    memo = Memo()
+    compute(folder, memo)
+    memo.reset_counts()
+    settings = Settings(data=folder, months=6)
+    six = engine.compute(load_tables(settings), settings, AS_OF, 6, memo=memo)
+    assert memo.missed and all(kind == "part" or name == "usage_by_customer" for kind, name in memo.missed)
+    fresh = engine.compute(load_tables(settings), settings, AS_OF, 6)
+    same_numbers(six, fresh)
+    assert len(six["mrr"].series) == 6
