@@ -187,8 +187,8 @@ def records_drilldown(folder: Path) -> tuple[float, int]:
 
 def incremental(folder: Path, months: int) -> list[str]:
     """The workspace's recomputes after a first one: an export rewriting one table (its file is
-    touched: a new version) and a filter change. Only the queries reading a changed or newly
-    narrowed table run (kpis.memo)."""
+    touched: a new version), a filter change and a period change. Only the queries reading a
+    changed or newly narrowed table, or depending on the months, run (kpis.memo)."""
     from revops_tui import session
     from revops_tui.config import Settings
     from revops_tui.kpis.engine import compute
@@ -212,6 +212,11 @@ def incremental(folder: Path, months: int) -> list[str]:
     start = time.perf_counter()
     compute(snap.tables, settings, snap.as_of, months, Filters.of(owner=[owner]), memo=memo)
     lines.append(f"filter change (owner)                       {time.perf_counter() - start:6.3f} s"
+                 f"   {len(memo.missed)} of {total} queries run")
+    memo.reset_counts()
+    start = time.perf_counter()
+    compute(snap.tables, settings, snap.as_of, 12, memo=memo)
+    lines.append(f"period change (12 months)                   {time.perf_counter() - start:6.3f} s"
                  f"   {len(memo.missed)} of {total} queries run")
     return lines
 
