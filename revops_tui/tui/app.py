@@ -23,7 +23,9 @@ the next good write replaces it and clears the banner (see `_keep_last_good`).
 Results cache: `ResultsCache` (memory + the user's cache folder), keyed by the
 input files' signatures, settings and filters: the first frame shows the last
 results for these exact files at once ("cached, confirming…"), and a filter
-seen before is not recomputed.
+seen before is not recomputed. Below it, every compute shares one `kpis.memo.Memo`:
+a reload after one export, a new filter or period reruns only the queries whose
+inputs changed.
 """
 
 from __future__ import annotations
