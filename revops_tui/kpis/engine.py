@@ -62,18 +62,22 @@ def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
 
 
 def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calendar, wanted: set[str],
-                   memo: Memo, usage_key: Hashable | None) -> dict[str, str]:
+                   memo: Memo, keys: dict[str, Hashable | None]) -> dict[str, str]:
     """Materialise the frames several parts read (Polars would otherwise recompute them in
     each part): customer MRR and the usage summary. Returns a problem for a table that
     cannot be read (its KPIs lose their value; the others go on).
 
-    The usage summary (one row per customer) is also kept in the memo: it is read again when
-    subscriptions or customers change, and reading tens of millions of usage rows is the
-    costliest step of those reloads."""
+    Both are also kept in the memo (for their latest inputs only: they are large): adoption
+    reads both, so a new usage export would otherwise rebuild customer MRR, and a new
+    subscriptions or customers export would reread tens of millions of usage rows."""
     problems: dict[str, str] = {}
     if "subscriptions" in frames and "subscriptions" in wanted:
         try:
-            frames["_mrr"] = subs_frames.customer_mrr(frames["subscriptions"], cal)  # type: ignore[assignment]
+            mrr = memo.get(keys["_mrr"])
+            if mrr is None:
+                mrr = subs_frames.customer_mrr(frames["subscriptions"], cal)
+                memo.stage(keys["_mrr"], mrr, only_latest=True)
+            frames["_mrr"] = mrr  # type: ignore[assignment]
         except Exception as exc:
             frames.pop("subscriptions")
             problems["subscriptions"] = f"table subscriptions: query failed: {first_line(exc)}"
@@ -82,10 +86,10 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
         # From the unfiltered table: adoption meets it through the (filtered) customer MRR,
         # and Data Quality is never filtered.
         try:
-            summary = memo.get(usage_key)
+            summary = memo.get(keys[USAGE_BY_CUSTOMER])
             if summary is None:
                 summary = success.usage_by_customer(tables.frames["usage"], cal).collect()
-                memo.stage(usage_key, summary, only_latest=True)
+                memo.stage(keys[USAGE_BY_CUSTOMER], summary, only_latest=True)
             frames[USAGE_BY_CUSTOMER] = summary.lazy()
         except Exception as exc:
             frames.pop("usage")
@@ -254,8 +258,11 @@ def compute(
     checks_known = {k: df for k in map(check_key, checks) if (df := memo.get(k)) is not None}
     usage_for_quality = any("usage" in c[1] and check_key(c) not in checks_known for c in checks)
     shared_wanted = {t for p in parts for t in p.tables} | ({"usage"} if usage_for_quality else set())
-    usage_key = memo_key("shared", USAGE_BY_CUSTOMER, ctx, file_versions, ("usage",))
-    problems.update(_shared_frames(frames, tables, cal, shared_wanted, memo, usage_key))
+    shared_keys = {
+        "_mrr": memo_key("shared", "customer_mrr", ctx, filtered_versions, ("subscriptions",)),
+        USAGE_BY_CUSTOMER: memo_key("shared", USAGE_BY_CUSTOMER, ctx, file_versions, ("usage",)),
+    }
+    problems.update(_shared_frames(frames, tables, cal, shared_wanted, memo, shared_keys))
     check_stop()
     plan = None
     if with_quality:

@@ -11,8 +11,9 @@ and a period change only the KPI parts (the checks are keyed without the months)
 
 A table without a version (an object-store URL, hand-built test frames) is never kept: its
 queries always run. Only complete, successful results are kept. The results are small (one row
-per month, or one row of counts), so a few hundred entries cost little memory; the one large
-frame kept, the usage summary, is kept for the latest inputs only.
+per month, or one row of counts), so a few hundred entries cost little memory; the two large
+frames kept, customer MRR and the usage summary (one row per customer or change), are kept for
+their latest inputs only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable
+from typing import Any, Hashable, Iterable
 
 import polars as pl
 
@@ -30,6 +31,7 @@ from revops_tui.loading import Tables
 FILTER_SOURCES = ("customers", "opportunities")  # the tables filter_tables joins to narrow others
 
 Version = Hashable
+Value = Any  # a collected frame, or a bundle of them (subscriptions.CustomerMrr)
 
 
 @dataclass
@@ -40,10 +42,10 @@ class Memo:
     keep: int = 512
     hits: int = 0
     missed: list[tuple[str, Hashable]] = field(default_factory=list)
-    _store: OrderedDict[Hashable, pl.DataFrame] = field(default_factory=OrderedDict)
-    _staged: list[tuple[Hashable | None, pl.DataFrame, bool]] = field(default_factory=list)
+    _store: OrderedDict[Hashable, Value] = field(default_factory=OrderedDict)
+    _staged: list[tuple[Hashable | None, Value, bool]] = field(default_factory=list)
 
-    def get(self, key: Hashable | None) -> pl.DataFrame | None:
+    def get(self, key: Hashable | None) -> Value | None:
         if key is None:
             return None
         found = self._store.get(key)
@@ -54,7 +56,7 @@ class Memo:
         self._store.move_to_end(key)
         return found
 
-    def put(self, key: Hashable | None, value: pl.DataFrame, only_latest: bool = False) -> None:
+    def put(self, key: Hashable | None, value: Value, only_latest: bool = False) -> None:
         """Keep `value`; `only_latest`: drop the kept values of the same query for other inputs
         (a large frame, such as the usage summary: one per customer, not one per period picked)."""
         if key is None:
@@ -67,7 +69,7 @@ class Memo:
         while len(self._store) > self.keep:
             self._store.popitem(last=False)
 
-    def stage(self, key: Hashable | None, value: pl.DataFrame, only_latest: bool = False) -> None:
+    def stage(self, key: Hashable | None, value: Value, only_latest: bool = False) -> None:
         """Hold a result until commit(): a compute keeps its results only once it knows that
         the files it read did not change while it read them."""
         self._staged.append((key, value, only_latest))

@@ -53,9 +53,9 @@ def test_a_changed_table_reruns_only_the_queries_that_read_it(folder):
     memo.reset_counts()
     again = compute(folder, memo)
     same_numbers(again, first)
-    # Nothing changed: nothing runs; every part and check is known (the usage summary they were
-    # made from, kept too, is not even needed).
-    assert memo.missed == [] and memo.hits == ran_first - 1
+    # Nothing changed: nothing runs; every part and check is known (customer MRR and the usage
+    # summary they were made from, kept too, are not even needed).
+    assert memo.missed == [] and memo.hits == ran_first - 2
 
     # An export rewrites tickets: the ten newest are gone.
     tickets = pl.read_parquet(folder / "tickets.parquet")
@@ -80,6 +80,15 @@ def test_a_changed_table_reruns_only_the_queries_that_read_it(folder):
     assert ("consistency", "usage", "customer_id", "customer exists") in names(memo)
     assert "usage_by_customer" not in names(memo) and "adoption" not in names(memo)
     same_numbers(changed, compute(folder, None))
+
+    # usage changes: adoption runs again from the kept customer MRR (subscriptions unchanged).
+    usage = pl.read_parquet(folder / "usage.parquet")
+    usage.with_columns(active_users=pl.lit(0)).write_parquet(folder / "usage.parquet")
+    memo.reset_counts()
+    changed = compute(folder, memo)
+    assert {"adoption", "usage_by_customer"} <= names(memo) and "customer_mrr" not in names(memo)
+    same_numbers(changed, compute(folder, None))
+    assert changed["product_adoption"].value == 0.0
 
 
 def test_a_filter_reruns_only_the_parts_of_the_tables_it_narrows(folder):
@@ -176,7 +185,7 @@ def test_a_period_change_keeps_the_quality_checks(folder):
     memo.reset_counts()
     settings = Settings(data=folder, months=6)
     six = engine.compute(load_tables(settings), settings, AS_OF, 6, memo=memo)
-    assert memo.missed and all(kind == "part" or name == "usage_by_customer" for kind, name in memo.missed)
+    assert memo.missed and all(kind in ("part", "shared") for kind, _ in memo.missed)
     fresh = engine.compute(load_tables(settings), settings, AS_OF, 6)
     same_numbers(six, fresh)
     assert len(six["mrr"].series) == 6
