@@ -62,17 +62,25 @@ class Calendar:
     def labels(self) -> list[str]:
         return [self.label(k) for k in range(self.first_shown, self.size)]
 
+    def _day_months(self, last: dt.date) -> pl.Series:
+        """k of each day from the window's first day to `last` (Int32, one entry per day)."""
+        first = self.starts[0]
+        days = pl.date_range(first, last, "1d", eager=True)
+        return ((days.dt.year().cast(pl.Int32) * 12 + days.dt.month().cast(pl.Int32))
+                - (first.year * 12 + first.month)).alias("k")
+
+    def _day_number(self, expr: pl.Expr) -> pl.Expr:
+        """The date's position in the _day_months tables (0 = the window's first day)."""
+        return expr.cast(pl.Int32) - (self.starts[0] - dt.date(1970, 1, 1)).days
+
     def month_index(self, expr: pl.Expr) -> pl.Expr:
         """k of the calendar month holding the date: -1 before the window, K after its last month.
 
         A lookup by day number in a table of the window's days: much cheaper than taking
         year and month apart or a binary search, which matters over tens of millions of rows.
         """
-        first, last = self.starts[0], month_end(self.as_of)
-        days = pl.date_range(first, last, "1d", eager=True)
-        table = pl.Series("k", (days.dt.year().cast(pl.Int32) * 12 + days.dt.month().cast(pl.Int32))
-                          - (first.year * 12 + first.month), dtype=pl.Int32)
-        offset = expr.cast(pl.Int32) - (first - dt.date(1970, 1, 1)).days
+        table = self._day_months(month_end(self.as_of))
+        offset = self._day_number(expr)
         return (
             pl.when(offset < 0)
             .then(pl.lit(-1, dtype=pl.Int32))
@@ -87,11 +95,8 @@ class Calendar:
         One lookup by day number, like month_index, with the value of each day's month
         already in the table (no per-row arithmetic on k).
         """
-        first = self.starts[0]
-        days = pl.date_range(first, self.as_of, "1d", eager=True)
-        k = (days.dt.year().cast(pl.Int32) * 12 + days.dt.month().cast(pl.Int32)) - (first.year * 12 + first.month)
-        table = pl.Series("v", values, dtype=pl.Int64).gather(k)
-        offset = expr.cast(pl.Int32) - (first - dt.date(1970, 1, 1)).days
+        table = pl.Series("v", values, dtype=pl.Int64).gather(self._day_months(self.as_of))
+        offset = self._day_number(expr)
         return pl.when(offset.is_between(0, len(table) - 1)).then(pl.lit(table).gather(offset.clip(0, len(table) - 1)))
 
     def in_month(self, expr: pl.Expr) -> pl.Expr:
