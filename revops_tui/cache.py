@@ -13,7 +13,7 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
-from revops_tui.config import Settings
+from revops_tui.config import Settings, is_url
 from revops_tui.contract import TABLES
 from revops_tui.kpis.catalog import CATALOG
 from revops_tui.kpis.results import Filters, KpiResult, Results
@@ -21,21 +21,26 @@ from revops_tui.kpis.results import Filters, KpiResult, Results
 FORMAT = 1
 
 
+def file_stamp(path: Path | str) -> tuple[str, int, int] | None:
+    """(path, size, mtime_ns): what tells one version of a data file from the next; None when
+    the file is gone. Keys the results cache and the engine's kept results (kpis.memo)."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
 def file_signature(settings: Settings) -> list[tuple[str, int, int]] | None:
-    """(path, size, mtime_ns) of every Parquet file of the data folder; None for object stores."""
-    if isinstance(settings.data, str) and "://" in settings.data:
+    """file_stamp of every Parquet file of the data folder; None for object stores."""
+    if is_url(settings.data):
         return None
     folder = Path(settings.data)
     out: list[tuple[str, int, int]] = []
     for name in TABLES:
         for candidate in (folder / f"{name}.parquet", folder / name):
             paths = sorted(candidate.rglob("*.parquet")) if candidate.is_dir() else [candidate]
-            for path in paths:
-                try:
-                    st = path.stat()
-                except OSError:
-                    continue
-                out.append((str(path), st.st_size, st.st_mtime_ns))
+            out += [stamp for stamp in map(file_stamp, paths) if stamp is not None]
     return out
 
 

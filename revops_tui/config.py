@@ -279,7 +279,7 @@ def settings_from_options(
         raise ConfigError(f"--months must be between 1 and 240, not {months}")
     data_value: Path | str | None = None
     if data is not None:
-        data_value = data if "://" in data else Path(data)
+        data_value = data if is_url(data) else Path(data)
     return settings.with_overrides(
         data=data_value, as_of=as_of, months=months, read_only=read_only or None
     ), notes

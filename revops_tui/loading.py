@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from revops_tui.cache import file_stamp
 from revops_tui.config import Settings, data_folder_problem, is_url  # noqa: F401 - data_folder_problem re-exported
 from revops_tui.lazy import collect_each, first_line
 from revops_tui.contract import EVENT_DATES, TABLES, TIMESTAMP_COLUMNS, Column
@@ -183,17 +184,11 @@ def load_tables(settings: Settings) -> Tables:
 
 
 def _version(files: list[str]) -> tuple | None:
-    """(path, size, mtime_ns) of each file; None for an object store or a file gone meanwhile."""
-    out = []
-    for path in files:
-        if is_url(path):
-            return None
-        try:
-            st = Path(path).stat()
-        except OSError:
-            return None
-        out.append((path, st.st_size, st.st_mtime_ns))
-    return tuple(out)
+    """The file_stamp of each file; None for an object store or a file gone meanwhile."""
+    if any(is_url(path) for path in files):
+        return None
+    stamps = tuple(map(file_stamp, files))
+    return None if None in stamps else stamps
 
 
 def newest_event_date(tables: Tables) -> dt.date | None:
