@@ -255,8 +255,9 @@ def compute(
     # Which checks are known decides whether the usage summary is needed; a check's name and
     # tables do not depend on the summary, so a first plan without it tells.
     checks = plan_quality(tables.frames, settings, as_of).reads if with_quality else []
-    checks_known = {k: df for k in map(check_key, checks) if (df := memo.get(k)) is not None}
-    usage_for_quality = any("usage" in c[1] and check_key(c) not in checks_known for c in checks)
+    keyed = [(check_key(c), c[1]) for c in checks]
+    checks_known = {k: df for k, _ in keyed if (df := memo.get(k)) is not None}
+    usage_for_quality = any("usage" in reads and k not in checks_known for k, reads in keyed)
     shared_wanted = {t for p in parts for t in p.tables} | ({"usage"} if usage_for_quality else set())
     shared_keys = {
         "_mrr": memo_key("shared", "customer_mrr", ctx, filtered_versions, ("subscriptions",)),
