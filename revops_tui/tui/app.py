@@ -435,9 +435,12 @@ class RevOpsApp(App[int]):
                      previous: session.Snapshot | None) -> None:
         from revops_tui import session  # the data libraries load here, off the first frame's path
         from revops_tui.kpis.memo import Memo
+        from revops_tui.priority import yield_to_keys
 
         if self._memo is None:
             self._memo = Memo()
+        # Polars' threads behind the event loop: a key is answered at once during a recompute.
+        yield_to_keys()
 
         try:
             changed_at = _changed_at(settings)
