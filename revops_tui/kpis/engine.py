@@ -49,7 +49,7 @@ def _subscription_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFra
     subs, mrr = f["subscriptions"], f["_mrr"]
     return (
         revenue.base(mrr.levels, subs_frames.first_active(mrr.levels), mrr.changes, cal)
-        .pipe(join_months, revenue.renewals(subs, mrr, cal), revenue.backlog(subs, cal))
+        .pipe(join_months, revenue.renewals(mrr, cal), revenue.backlog(subs, cal))
         .with_columns(pl.col("renewal_due", "renewed").fill_null(0))
     )
 

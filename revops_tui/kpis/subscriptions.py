@@ -39,6 +39,7 @@ class CustomerMrr:
     """Materialised frames (collected once, then read by every KPI that needs them).
 
     codes:   cid, customer_id
+    rows:    cid, start_date, end_date, term_end, mrr -- the subscription rows with a customer
     levels:  cid, date, level -- MRR_c on `date` and every day up to its next row, one row per
              customer and day on which its MRR changes, up to the as-of day
     changes: cid, k, a, b -- MRR_c at E(k-1) and E(k), for the months where they differ;
@@ -49,6 +50,7 @@ class CustomerMrr:
     codes: pl.LazyFrame
     levels: pl.LazyFrame
     changes: pl.LazyFrame
+    rows: pl.LazyFrame
 
     def with_ids(self, lf: pl.LazyFrame) -> pl.LazyFrame:
         """Replace cid by customer_id."""
@@ -66,7 +68,7 @@ def customer_mrr(subs: pl.LazyFrame, cal: Calendar) -> CustomerMrr:
     # only rows that cannot be active still has a code (renewals look customers up by it). A
     # null customer_id has no code and its rows count for no customer.
     numbered = subs.select(
-        "customer_id", "start_date", "end_date", "mrr", cid=pl.col("customer_id").rank("dense")
+        "customer_id", "start_date", "end_date", "term_end", "mrr", cid=pl.col("customer_id").rank("dense")
     ).collect()
     codes = numbered.lazy().filter(pl.col("cid").is_not_null()).group_by("cid").agg(pl.col("customer_id").first())
     codes = codes.sort("cid").collect()
@@ -98,7 +100,8 @@ def customer_mrr(subs: pl.LazyFrame, cal: Calendar) -> CustomerMrr:
         .filter(pl.col("a") != pl.col("b"))
         .collect()
     )
-    return CustomerMrr(codes.lazy(), levels.lazy(), changes.lazy())
+    numbered_rows = numbered.drop("customer_id").filter(pl.col("cid").is_not_null())
+    return CustomerMrr(codes.lazy(), levels.lazy(), changes.lazy(), numbered_rows.lazy())
 
 
 def first_active(levels: pl.LazyFrame) -> pl.LazyFrame:
