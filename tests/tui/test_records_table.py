@@ -64,13 +64,18 @@ def test_150k_rows_fill_scroll_sort_search(run):
             await pilot.press("home")
             assert table.cursor_row == 0 and table.scroll_y == 0
 
+            await pilot.press("down", "down", "down")  # on C0000003 (mrr_to 30)
             await pilot.press("right", "l", "right")  # mrr_to
             assert table.current_column() == "mrr_to"
             await pilot.press("s")
             assert table.sort_column == "mrr_to" and not table.sort_descending
             assert table.frame["mrr_to"].is_sorted()
+            # The cursor moved with its record: after the ~3 x 194 rows with mrr_to 0, 10 and 20.
+            assert table.cell_value(column=0) == "C0000003" and table.cursor_row > 500
+            assert "C0000003" in "\n".join(screen_text(table))
             await pilot.press("s")
             assert table.sort_descending and table.frame["mrr_to"].is_sorted(descending=True)
+            assert table.cell_value(column=0) == "C0000003"
             assert "mrr_to ▼" in screen_text(table)[0]
 
             found = table.search("customer 9972")

@@ -5,8 +5,8 @@ this widget keeps the frame as it is and formats the cells of the rows on
 screen when they are drawn, so 100k+ rows scroll, sort and search smoothly.
 
 Keys: arrows / h j k l move the cursor, PgUp/PgDn, Home/End (g/G) jump,
-`s` sorts by the current column (again: descending), search is driven by the
-screen (`search()`, `next_match()`).
+`s` sorts by the current column (again: descending; the cursor keeps its
+record), search is driven by the screen (`search()`, `next_match()`).
 """
 
 from __future__ import annotations
@@ -198,11 +198,15 @@ class RecordsTable(ScrollView, can_focus=True):
             self.sort_descending = not self.sort_descending
         else:
             self.sort_column, self.sort_descending = name, False
-        self.frame = self.frame.sort(name, descending=self.sort_descending, nulls_last=True, maintain_order=True)
+        # The cursor stays on the record it was on (wherever the sort puts it).
+        order = self.frame.select(
+            pl.arg_sort_by(name, descending=self.sort_descending, nulls_last=True, maintain_order=True)
+        ).to_series()
+        self.frame = self.frame[order]
+        self.cursor_row = int((order == self.cursor_row).arg_true()[0])
         self._touch()
         if self.query:
             self.search(self.query, jump=False)
-        self.cursor_row = 0
         self._scroll_cursor_visible()
         self._changed()
 
