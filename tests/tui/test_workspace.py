@@ -82,6 +82,48 @@ def test_panes_keys_and_tab(run):
     run(go())
 
 
+def test_hidden_panes_are_mounted_after_the_first_frame(run):
+    """The first frame composes only the pane shown; the other panes' cards follow on their own,
+    each with the numbers already loaded."""
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await wait_idle(pilot)
+            screen = app.screen_stack[0]
+            for name in PANES:
+                cards = screen.cards(name)
+                assert [c.kpi_id for c in cards] == list(PANES[name])
+                assert all(c.result is not None for c in cards), name
+            assert screen.extra("data_quality").row_count > 1  # the checks, not the "computing" line
+    run(go())
+
+
+def test_a_pane_not_mounted_yet_is_mounted_when_picked(run, monkeypatch):
+    """A pane picked before its turn (keys, palette's go-to-KPI) is mounted at once, shows the
+    numbers and takes the focus as usual."""
+    monkeypatch.setattr(DepartmentsScreen, "_build_next", lambda self: None)  # no mounting in the background
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            screen = app.screen_stack[0]
+            assert screen.cards("data_quality") == [] and screen.cards("sales") == []
+            await pilot.press("5")
+            await wait_for(pilot, lambda: focused_kpi(app) == PANES["data_quality"][0], what="the first DQ card")
+            assert all(c.result is not None for c in screen.cards("data_quality"))
+            assert screen.extra("data_quality").row_count > 1
+            app.goto_kpi("win_rate")  # on the sales pane, not mounted yet
+            await wait_screen(pilot, DetailScreen)
+            await wait_for(pilot, lambda: screen.focused is not None
+                           and getattr(screen.focused, "kpi_id", None) == "win_rate", what="win rate focused")
+            await pilot.press("escape")
+            await wait_screen(pilot, DepartmentsScreen)
+            assert pane(app) == "sales" and focused_kpi(app) == "win_rate"
+    run(go())
+
+
 def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
     # Typed fast, as over SSH: "1" then Enter arrive together. Enter must open the Overview's
     # card, not the Data Quality card that had the focus before the switch.

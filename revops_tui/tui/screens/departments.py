@@ -63,6 +63,8 @@ class DepartmentsScreen(Screen):
         super().__init__()
         self.last_focus: dict[str, str] = {}  # pane -> widget id
         self.pane = PANE_ORDER[0]  # the pane shown
+        self._built: set[str] = set()  # panes whose cards are mounted (or being mounted)
+        self._pending_focus: str | None = None  # a KPI to focus once its pane's cards are mounted
 
     def crumb(self) -> str:
         return DEPARTMENTS[self.current_pane]
@@ -72,28 +74,62 @@ class DepartmentsScreen(Screen):
         return self.pane
 
     def compose(self) -> ComposeResult:
-        currency = self.app.settings.currency  # type: ignore[attr-defined]
+        # Only the pane shown is composed before the first frame; the others follow one per
+        # frame after it (_build_next), or at once when one is picked (a third of the start-up
+        # work of the first frame: the 33 cards and the checks table of the hidden panes).
         yield AppHeader()
         yield Banner()
         yield PaneTabs({pane: DEPARTMENTS[pane] for pane in PANE_ORDER}, self.pane, id="pane-tabs")
         with ContentSwitcher(initial=self.pane, id="panes"):
             for pane in PANE_ORDER:
                 with Vertical(id=pane, classes="pane"):
-                    with PaneScroll(classes="pane-scroll"):
-                        yield CardGrid(*(KpiCard(kpi_id, pane, currency, id=f"card-{pane}-{kpi_id}")
-                                         for kpi_id in PANES[pane]), id=f"grid-{pane}")
-                        if pane == "overview":
-                            yield MovementsChart(id="movements")
-                        if pane == "data_quality":
-                            yield Static("Checks: pass rate and failing records (Enter opens them)",
-                                         classes="section-title")
-                            yield ChecksTable(id="checks")
+                    if pane == self.pane:
+                        yield self._pane_body(pane)
         yield KeysFooter()
+
+    def _pane_body(self, pane: str) -> PaneScroll:
+        """A pane's cards, with the chart (overview) or the checks table (data quality) below."""
+        self._built.add(pane)
+        currency = self.app.settings.currency  # type: ignore[attr-defined]
+        body: list[Widget] = [CardGrid(*(KpiCard(kpi_id, pane, currency, id=f"card-{pane}-{kpi_id}")
+                                         for kpi_id in PANES[pane]), id=f"grid-{pane}")]
+        if pane == "overview":
+            body.append(MovementsChart(id="movements"))
+        if pane == "data_quality":
+            body.append(Static("Checks: pass rate and failing records (Enter opens them)", classes="section-title"))
+            body.append(ChecksTable(id="checks"))
+        return PaneScroll(*body, classes="pane-scroll")
 
     def on_mount(self) -> None:
         self.data_changed()
         self.quality_changed()
         self.focus_first()
+        self.call_after_refresh(self._build_next)
+
+    def _build_next(self) -> None:
+        """Mount the next hidden pane, then the one after it on the next frame."""
+        rest = [pane for pane in PANE_ORDER if pane not in self._built]
+        if rest:
+            self.build_pane(rest[0])
+            self.call_after_refresh(self._build_next)
+
+    def build_pane(self, pane: str) -> None:
+        """Mount a pane's cards if they are not yet; they show the current numbers once mounted."""
+        if pane in self._built:
+            return
+        mounting = self.query_one(f"#{pane}", Vertical).mount(self._pane_body(pane))
+
+        async def fill() -> None:
+            await mounting
+            self.data_changed(pane)
+            if pane == "data_quality":
+                self.quality_changed()
+            if pane == self.pane:
+                self._restore_focus(pane)
+            if self._pending_focus is not None:
+                self.focus_card(self._pending_focus)
+
+        self.call_next(fill)
 
     def focus_first(self) -> None:
         cards = self.cards()
@@ -102,24 +138,25 @@ class DepartmentsScreen(Screen):
 
     # ------------------------------------------------------------------ data
 
-    def data_changed(self) -> None:
+    def data_changed(self, pane: str | None = None) -> None:
+        """Show the app's snapshot on the cards (of one pane, or of every pane mounted)."""
         app = self.app
         snap = app.snapshot  # type: ignore[attr-defined]
         currency = app.settings.currency  # type: ignore[attr-defined]
-        for card in self.query(KpiCard):
+        for card in (self.cards(pane) if pane else self.query(KpiCard)):
             result = snap.results.kpis.get(card.kpi_id) if snap else None
             card.show(result, currency, card_target(app, result) if result is not None else None)
-        chart = self.query_one(MovementsChart)
-        if snap is None:
-            chart.set_data(None)
-        else:
-            results = snap.results
-            movements = {}
-            for name in MOVEMENT_NAMES:
-                result = results.kpis.get(f"mrr_{name}")
-                if result is not None and result.available:
-                    movements[name] = [v for _, v in result.series]
-            chart.set_data(MovementData(list(results.months), movements, currency))
+        for chart in (self.query(MovementsChart) if pane in (None, "overview") else ()):
+            if snap is None:
+                chart.set_data(None)
+            else:
+                results = snap.results
+                movements = {}
+                for name in MOVEMENT_NAMES:
+                    result = results.kpis.get(f"mrr_{name}")
+                    if result is not None and result.available:
+                        movements[name] = [v for _, v in result.series]
+                chart.set_data(MovementData(list(results.months), movements, currency))
 
     def targets_changed(self) -> None:
         """The targets file was re-read: redraw the cards' target lines."""
@@ -146,12 +183,13 @@ class DepartmentsScreen(Screen):
         app = self.app
         report = getattr(app, "quality", None)
         error = getattr(app, "quality_error", None)
-        table = self.query_one(ChecksTable)
-        table.show(report.checks if report is not None else None, error)
+        for table in self.query(ChecksTable):
+            table.show(report.checks if report is not None else None, error)
 
     # ------------------------------------------------------------------ panes
 
     def show_pane(self, pane: str) -> None:
+        self.build_pane(pane)
         self.pane = pane
         self.query_one(ContentSwitcher).current = pane
         self.query_one(PaneTabs).activate(pane)
@@ -183,10 +221,10 @@ class DepartmentsScreen(Screen):
         if target is None:
             cards = self.cards(pane)
             target = cards[0] if cards else None
-        if target is not None:
-            # At once, not target.focus() (deferred): a key pressed right after the pane key
-            # (say Enter) must reach this pane's card, not the one of the pane left behind.
-            self.set_focus(target)
+        # At once, not target.focus() (deferred): a key pressed right after the pane key (say
+        # Enter) must reach this pane's card, not the one of the pane left behind. A pane still
+        # being mounted has no card yet: nothing is focused until build_pane's fill focuses one.
+        self.set_focus(target)
 
     def _pane_of(self, widget: Widget) -> str | None:
         for node in widget.ancestors_with_self:
@@ -203,23 +241,26 @@ class DepartmentsScreen(Screen):
     # ------------------------------------------------------------------ cards
 
     def cards(self, pane: str | None = None) -> list[KpiCard]:
+        """The pane's cards (none while the pane is being mounted)."""
         pane = pane or self.current_pane
-        return list(self.query_one(f"#grid-{pane}", CardGrid).query_children(KpiCard))
+        grids = self.query(f"#grid-{pane}").results(CardGrid)
+        return [card for grid in grids for card in grid.query_children(KpiCard)]
 
     def extra(self, pane: str | None = None) -> Widget | None:
         """The focusable widget below the cards (movements chart, checks table)."""
-        pane = pane or self.current_pane
-        if pane == "overview":
-            return self.query_one(MovementsChart)
-        if pane == "data_quality":
-            return self.query_one(ChecksTable)
-        return None
+        kind = {"overview": MovementsChart, "data_quality": ChecksTable}.get(pane or self.current_pane)
+        found = list(self.query(kind)) if kind else []
+        return found[0] if found else None
 
     def focus_card(self, kpi_id: str) -> None:
+        """Focus the KPI's card on the current pane (once mounted, if its pane is being mounted)."""
+        self._pending_focus = None
         for card in self.cards():
             if card.kpi_id == kpi_id:
                 card.focus()
                 return
+        if kpi_id in PANES[self.current_pane]:
+            self._pending_focus = kpi_id
 
     def leave_extra(self) -> None:
         """From the widget under the cards back up to the last row of cards."""
