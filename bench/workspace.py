@@ -30,8 +30,8 @@ async def _app_timings(folder: Path, as_of: str) -> list[str]:
         # sees it, comes from bench/terminal.py (Pilot's press() cannot time it then).
         while app.loading:  # the first numbers may come from the results cache, then confirmed
             await asyncio.sleep(0.05)
-        # The app freezes its heap once, just after the first numbers (a full garbage collection
-        # on the event loop, 0.1 s here): not part of a recompute.
+        # The app freezes its heap once, just after the first numbers (on the event loop; a full
+        # garbage collection of 0.1 s until the fifth round, 2 ms since): not part of a recompute.
         while not app._heap_frozen:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)
