@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 from collections import OrderedDict
 from pathlib import Path
+
+import revops_tui
 
 from revops_tui.config import Settings, is_url
 from revops_tui.contract import TABLES
@@ -44,6 +47,19 @@ def file_signature(settings: Settings) -> list[tuple[str, int, int]] | None:
     return out
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """The program's version and its source files: results saved by other code (an upgrade, a
+    changed formula) are not taken as this code's."""
+    return source_fingerprint(Path(revops_tui.__file__).parent, revops_tui.__version__)
+
+
+def source_fingerprint(package: Path, version: str) -> str:
+    """A digest of `version` and the (name, size, mtime) of every .py file under `package`."""
+    stamps = sorted((str(p.relative_to(package)), *(file_stamp(p) or ())[1:]) for p in package.rglob("*.py"))
+    return hashlib.sha256(json.dumps([version, stamps]).encode()).hexdigest()[:16]
+
+
 def cache_key(settings: Settings, filters: Filters, signature: list | None) -> str | None:
     if signature is None:
         return None
@@ -51,7 +67,8 @@ def cache_key(settings: Settings, filters: Filters, signature: list | None) -> s
               if f.name not in ("targets_file", "read_only", "refresh_seconds", "config_path")}
     if settings.as_of == "today":
         fields["as_of"] = dt.date.today().isoformat()
-    payload = json.dumps([FORMAT, fields, filters.as_dict(), signature], default=str, sort_keys=True)
+    payload = json.dumps([FORMAT, code_fingerprint(), fields, filters.as_dict(), signature], default=str,
+                         sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -110,6 +127,14 @@ class ResultsCache:
             os.replace(tmp, self.folder / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written only costs speed
+
+    def memo_path(self, settings: Settings) -> Path | None:
+        """Where the workspace saves the engine's small results (kpis.memo) for this data folder;
+        None for an object store (its tables have no versions, nothing is kept)."""
+        if is_url(settings.data):
+            return None
+        folder = str(Path(settings.data).resolve())
+        return self.folder / "memo" / f"{hashlib.sha256(folder.encode()).hexdigest()[:32]}.json"
 
     def _remember(self, key: str, results: Results) -> None:
         self._memory[key] = results

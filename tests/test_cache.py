@@ -30,6 +30,25 @@ def test_key_changes_with_inputs(tmp_path):
     assert cache_key(Settings(data="s3://b/p"), Filters(), None) is None
 
 
+def test_key_changes_with_the_programs_code(tmp_path, monkeypatch):
+    # Results saved by other code (an upgrade that changed a formula) are not served as current.
+    from revops_tui import cache
+
+    settings = make(tmp_path)
+    key = cache_key(settings, Filters(), file_signature(settings))
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "another version")
+    assert key != cache_key(settings, Filters(), file_signature(settings))
+    # The fingerprint follows the version and the package's source files.
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "engine.py").write_text("x = 1\n")
+    before = cache.source_fingerprint(package, "1.0")
+    assert before == cache.source_fingerprint(package, "1.0")
+    assert before != cache.source_fingerprint(package, "1.1")
+    (package / "engine.py").write_text("x = 22\n")
+    assert before != cache.source_fingerprint(package, "1.0")
+
+
 def test_disk_round_trip(tmp_path):
     settings = make(tmp_path)
     results = session.run(settings).results

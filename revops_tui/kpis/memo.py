@@ -14,13 +14,23 @@ queries always run. Only complete, successful results are kept. The results are 
 per month, or one row of counts), so a few hundred entries cost little memory; the two large
 frames kept, customer MRR and the usage summary (one row per customer or change), are kept for
 their latest inputs only.
+
+The small results can also be saved to a file and read back by the next process (`save`,
+`load`: the workspace keeps one such file per data folder in the user's cache folder), so the
+first reload after a restart also runs only the queries of the changed tables. Their keys hold
+the file versions, so a result of files changed since is never taken; the file also holds a
+fingerprint of the program's code (`code`), and one written by other code is ignored.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Hashable, Iterable
 
 import polars as pl
@@ -29,6 +39,10 @@ from revops_tui.kpis.results import Filters
 from revops_tui.loading import Tables
 
 FILTER_SOURCES = ("customers", "opportunities")  # the tables filter_tables joins to narrow others
+
+SAVE_FORMAT = 1
+SAVE_LIMIT = 256  # results saved: a compute runs about 40 queries
+SMALL_ROWS = 10_000  # a part has one row per month, a check one row of counts
 
 Version = Hashable
 Value = Any  # a collected frame, or a bundle of them (subscriptions.CustomerMrr)
@@ -44,11 +58,17 @@ class Memo:
     missed: list[tuple[str, Hashable]] = field(default_factory=list)
     _store: OrderedDict[Hashable, Value] = field(default_factory=OrderedDict)
     _staged: list[tuple[Hashable | None, Value, bool]] = field(default_factory=list)
+    _loaded: dict[str, pl.DataFrame] = field(default_factory=dict)  # read by load(), by repr(key)
+    _dirty: bool = False  # kept something since the last save()
 
     def get(self, key: Hashable | None) -> Value | None:
         if key is None:
             return None
         found = self._store.get(key)
+        if found is None and self._loaded:
+            found = self._loaded.pop(repr(key), None)
+            if found is not None:
+                self._store[key] = found
         if found is None:
             self.missed.append(key[:2] if isinstance(key, tuple) else (str(key), None))
             return None
@@ -66,6 +86,7 @@ class Memo:
                 del self._store[old]
         self._store[key] = value
         self._store.move_to_end(key)
+        self._dirty = True
         while len(self._store) > self.keep:
             self._store.popitem(last=False)
 
@@ -86,6 +107,45 @@ class Memo:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def save(self, path: Path, code: str, limit: int = SAVE_LIMIT) -> None:
+        """Write the most recent small results (not the large shared frames) to `path`, when
+        something was kept since the last save. Atomic (a temporary file renamed over it); a
+        file that cannot be written costs only speed."""
+        if not self._dirty:
+            return
+        # Newest first, then what load() read and no get() has taken yet (other filters, say).
+        kept = [(repr(k), v) for k, v in reversed(self._store.items())
+                if isinstance(k, tuple) and k[0] != "shared" and isinstance(v, pl.DataFrame)]
+        entries = {}
+        for k, frame in [*kept, *self._loaded.items()]:
+            if len(entries) == limit:
+                break
+            if frame.height <= SMALL_ROWS and k not in entries:
+                buffer = io.BytesIO()
+                frame.write_ipc(buffer)
+                entries[k] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"format": SAVE_FORMAT, "code": code, "entries": entries}), encoding="utf-8")
+            os.replace(tmp, path)
+            self._dirty = False
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def load(self, path: Path, code: str) -> int:
+        """Read what save() wrote (by this code), to be taken by later gets; returns how many
+        results were read. A missing, unreadable or foreign file is ignored."""
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc.get("format") != SAVE_FORMAT or doc.get("code") != code:
+                return 0
+            loaded = {k: pl.read_ipc(io.BytesIO(base64.b64decode(v))) for k, v in doc["entries"].items()}
+        except Exception:  # noqa: BLE001 - any damage to a cache file only costs speed
+            return 0
+        self._loaded.update(loaded)
+        return len(loaded)
 
 
 def context(settings: object, as_of: object, months: int) -> str:

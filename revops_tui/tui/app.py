@@ -45,7 +45,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from revops_tui.cache import ResultsCache, cache_key, file_signature
+from revops_tui.cache import ResultsCache, cache_key, code_fingerprint, file_signature
 from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
@@ -203,6 +203,7 @@ class RevOpsApp(App[int]):
         self._stop_watch = threading.Event()
         self._compute_lock = threading.Lock()
         self._memo = None  # revops_tui.kpis.memo.Memo, made by the first compute (off the first frame's path)
+        self._memo_read: set = set()  # the saved memo files read into it
         self._heap_frozen = False
         self._reload_signature: list | None = None  # the data files as the running reload found them
         self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
@@ -457,6 +458,12 @@ class RevOpsApp(App[int]):
                 early = session.cached(settings, filters, self.cache)
                 if early is not None and not worker.is_cancelled:
                     self.call_from_thread(self._apply_cached, generation, early, changed_at)
+            # The engine's small results saved by the last session on this data folder: the first
+            # reload after a restart then runs only the queries of the tables that changed.
+            memo_path = self.cache.memo_path(settings)
+            if memo_path is not None and memo_path not in self._memo_read:
+                self._memo_read.add(memo_path)
+                self._memo.load(memo_path, code_fingerprint())
             if reload or previous is None or previous.tables is None:
                 snap = session.run(settings, filters, cache=self.cache, memo=self._memo)
                 values = filter_values(snap.tables)
@@ -483,6 +490,8 @@ class RevOpsApp(App[int]):
         if worker.is_cancelled:
             return
         self.call_from_thread(self._apply, generation, snap, values, reload, changed_at)
+        if memo_path is not None:
+            self._memo.save(memo_path, code_fingerprint())
 
     def _work_failed(self, generation: int, message: str) -> None:
         if generation != self.generation:

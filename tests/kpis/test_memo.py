@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from revops_tui.config import Settings
 from revops_tui.kpis import engine
@@ -189,3 +190,67 @@ def test_a_period_change_keeps_the_quality_checks(folder):
     fresh = engine.compute(load_tables(settings), settings, AS_OF, 6)
     same_numbers(six, fresh)
     assert len(six["mrr"].series) == 6
+
+
+def test_saved_results_serve_the_next_process_for_unchanged_tables_only(folder, tmp_path):
+    # The workspace saves the small results and the next session reads them: after a restart a
+    # changed table reruns only its own queries, exactly as within one session.
+    saved = tmp_path / "memo.json"
+    memo = Memo()
+    first = compute(folder, memo)
+    memo.save(saved, code="v1")
+    kept = len(memo._store) - 2  # all but the two large shared frames (customer MRR, usage summary)
+
+    later = Memo()  # a restart
+    assert later.load(saved, code="v1") == kept
+    # Read back exactly, dtypes and nulls included (a count stays an integer, a null median null).
+    for key, frame in memo._store.items():
+        if key[0] != "shared":
+            assert_frame_equal(later._loaded[repr(key)], frame)
+    tickets = pl.read_parquet(folder / "tickets.parquet")
+    tickets.filter(pl.col("created_at").rank("ordinal", descending=True) > 10).write_parquet(folder / "tickets.parquet")
+    changed = compute(folder, later)
+    assert names(later) == {
+        "tickets", "resolution", ("rows", "tickets"),
+        ("consistency", "tickets", "customer_id", "customer exists"),
+        ("uniqueness", "tickets", "ticket_id", "unique key"),
+    }
+    assert later.hits == kept - len(names(later))
+    same_numbers(changed, compute(folder, None))
+    assert changed["support_tickets"].series != first["support_tickets"].series
+
+    # What the restart ran is saved too, with what it took from the file (and the results of the
+    # old tickets file: harmless, their keys can no longer match).
+    later.save(saved, code="v1")
+    third = Memo()
+    assert third.load(saved, code="v1") == kept + len(names(later))
+    same_numbers(compute(folder, third), changed)
+    assert third.missed == []
+
+
+def test_a_saved_memo_from_other_code_or_damaged_is_ignored(folder, tmp_path):
+    saved = tmp_path / "memo.json"
+    memo = Memo()
+    first = compute(folder, memo)
+    memo.save(saved, code="v1")
+    other = Memo()
+    assert other.load(saved, code="v2") == 0  # written by other code: its formulas may differ
+    same_numbers(compute(folder, other), first)
+    assert other.hits == 0
+
+    saved.write_text(saved.read_text()[:1000])  # a truncated file
+    broken = Memo()
+    assert broken.load(saved, code="v1") == 0
+    assert broken.load(tmp_path / "missing.json", code="v1") == 0
+    same_numbers(compute(folder, broken), first)
+
+    # Nothing new kept: nothing written (the file stays as it is).
+    before = saved.read_text()
+    again = Memo()
+    again.save(saved, code="v1")
+    assert saved.read_text() == before
+    # An unwritable place costs only speed.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    memo.save(blocker / "memo.json", code="v1")  # the parent is a file: cannot be written
+    assert not (blocker / "memo.json").exists()

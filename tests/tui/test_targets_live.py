@@ -260,6 +260,43 @@ def test_cached_results_first_then_confirmed(tmp_path, run, monkeypatch):
     run(go())
 
 
+def test_a_restart_after_one_export_reruns_only_that_tables_queries(tmp_path, run):
+    # The workspace saves the engine's small results beside the results cache; after a restart
+    # with a new tickets export only the tickets queries run, and the numbers are exact.
+    from revops_tui.cache import ResultsCache
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    settings = settings_for(write_config(tmp_path / "cfg", data))
+
+    async def first():
+        app = make_app(settings, cache=ResultsCache(tmp_path / "cache"))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot)
+            await wait_for(pilot, lambda: any((tmp_path / "cache" / "memo").glob("*.json")), what="the memo file")
+        return app.snapshot.results["support_tickets"].series
+    before = run(first())
+
+    tickets = pl.read_parquet(data / "tickets.parquet")  # the new export lacks October's tickets
+    tickets.filter(pl.col("created_at").dt.strftime("%Y-%m") != "2026-10").write_parquet(data / "tickets.parquet")
+
+    async def restart():
+        app = make_app(settings, cache=ResultsCache(tmp_path / "cache"))  # a fresh memory
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot)
+            ran = {name for _, name in app._memo.missed}
+            assert ran == {"tickets", "resolution", ("rows", "tickets"),
+                           ("consistency", "tickets", "customer_id", "customer exists"),
+                           ("uniqueness", "tickets", "ticket_id", "unique key")}
+            assert app._memo.hits > 30  # everything else came from the saved results
+            return app.snapshot.results
+    after = run(restart())
+    fresh = session.run(settings).results  # from scratch, no memo
+    assert after["support_tickets"].series == fresh["support_tickets"].series
+    assert dict(after["support_tickets"].series)["2026-10"] == 0 != dict(before)["2026-10"]
+    assert after["mrr"].series == fresh["mrr"].series and after.quality.checks == fresh.quality.checks
+
+
 def test_config_change_is_reread_and_a_broken_one_keeps_the_old_settings(tmp_path, run):
     config = write_config(tmp_path / "cfg", REPO / "data")
 
