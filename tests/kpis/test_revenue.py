@@ -110,6 +110,19 @@ def test_renewal_rate():
     assert series(r, "renewal_rate") == {"2024-01": 50.0, "2024-02": 100.0, "2024-03": 100.0}
 
 
+def test_renewal_due_before_the_customers_first_level_is_not_renewed():
+    # r7's term end (Feb 1) lies before its plan starts (Feb 15; a defect Data Quality flags): on
+    # Feb 1 it has no MRR level yet -> due, not renewed. r6, the customer just before it in id
+    # order, has a level of 20 on that day: it must not be taken as r7's. r3 renews as above.
+    # Feb: 1 of 2 renewed -> 50%.
+    r = run("2024-02-29", months=1, subscriptions=[
+        sub("r3", 70, "2023-02-10", None, "2024-02-10"),
+        sub("r6", 20, "2023-06-01"),
+        sub("r7", 40, "2024-02-15", None, "2024-02-01"),
+    ])
+    assert series(r, "renewal_rate") == {"2024-02": 50.0}
+
+
 def test_revenue_backlog():
     # as of 2024-01-31:
     #   b1: 100 x (2024-06-01 - 2024-01-31 = 122 days) x 12/365 = 401.0959
