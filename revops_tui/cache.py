@@ -1,7 +1,8 @@
 """Results cache: keyed by every input file's (path, size, mtime), the settings, filters, as-of and
 months, in memory (switching back to a filter never recomputes) and on disk in the user's cache
 folder (a restart shows the last numbers at once, then confirms them). A changed file changes the
-key, so stale results are never served as current."""
+key, and so does other program code (`code_fingerprint`), so stale results are never served as
+current. The same folder holds the engine's saved small results per data folder (`memo_path`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from collections import OrderedDict
 from pathlib import Path
 
 import revops_tui
-
 from revops_tui.config import Settings, is_url
 from revops_tui.contract import TABLES
 from revops_tui.kpis.catalog import CATALOG
