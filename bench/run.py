@@ -6,7 +6,8 @@ Generates (and caches under bench/.data/) a dataset with the demo generator, the
   scans and compute) and the second compute in that process (warm);
 - the same core KPIs written as plain DuckDB SQL over the same files, as the peer to beat
   (needs `pip install duckdb`, the `bench` extra), with a check that both agree on MRR;
-- the workspace: time to first frame and to numbers, key-press latency during a recompute;
+- the workspace: time to first frame and to numbers, key-press latency during a recompute, a
+  restart after one export (with and without the results the session before saved);
 - live recomputes: after one table's file changes, and after a filter change (incremental);
 - a records drill-down with 100k+ rows: time to build it and to open and scroll its table.
 
