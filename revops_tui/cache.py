@@ -91,6 +91,20 @@ def from_json(doc: dict) -> Results:
                    Filters.of(**doc["filters"]), kpis, doc["problems"], doc["errors"])
 
 
+def write_cache_file(path: Path, text: str) -> bool:
+    """Write a cache file whole or not at all (a temporary file renamed over it); False when it
+    cannot be written: a cache that cannot be written only costs speed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+
+
 class ResultsCache:
     """Memory (a few recent keys) in front of one JSON file per key in the cache folder."""
 
@@ -120,13 +134,7 @@ class ResultsCache:
         if key is None:
             return
         self._remember(key, results)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(to_json(results)), encoding="utf-8")
-            os.replace(tmp, self.folder / f"{key}.json")
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        write_cache_file(self.folder / f"{key}.json", json.dumps(to_json(results)))
 
     def memo_path(self, settings: Settings) -> Path | None:
         """Where the workspace saves the engine's small results (kpis.memo) for this data folder;

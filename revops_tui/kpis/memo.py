@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, Hashable, Iterable
 
 import polars as pl
 
+from revops_tui.cache import write_cache_file
 from revops_tui.kpis.results import Filters
 from revops_tui.loading import Tables
 
@@ -42,7 +42,6 @@ FILTER_SOURCES = ("customers", "opportunities")  # the tables filter_tables join
 
 SAVE_FORMAT = 1
 SAVE_LIMIT = 256  # results saved: a compute runs about 40 queries
-SMALL_ROWS = 10_000  # a part has one row per month, a check one row of counts
 
 Version = Hashable
 Value = Any  # a collected frame, or a bundle of them (subscriptions.CustomerMrr)
@@ -114,25 +113,17 @@ class Memo:
         file that cannot be written costs only speed."""
         if not self._dirty:
             return
-        # Newest first, then what load() read and no get() has taken yet (other filters, say).
+        # Newest first, then what load() read and no get() has taken yet (other filters, say). A
+        # part has one row per month, a check one row of counts: only the "shared" frames are large.
         kept = [(repr(k), v) for k, v in reversed(self._store.items())
                 if isinstance(k, tuple) and k[0] != "shared" and isinstance(v, pl.DataFrame)]
         entries = {}
-        for k, frame in [*kept, *self._loaded.items()]:
-            if len(entries) == limit:
-                break
-            if frame.height <= SMALL_ROWS and k not in entries:
-                buffer = io.BytesIO()
-                frame.write_ipc(buffer)
-                entries[k] = base64.b64encode(buffer.getvalue()).decode("ascii")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"format": SAVE_FORMAT, "code": code, "entries": entries}), encoding="utf-8")
-            os.replace(tmp, path)
+        for k, frame in [*kept, *self._loaded.items()][:limit]:  # disjoint: get() moves a loaded one
+            buffer = io.BytesIO()
+            frame.write_ipc(buffer)
+            entries[k] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        if write_cache_file(path, json.dumps({"format": SAVE_FORMAT, "code": code, "entries": entries})):
             self._dirty = False
-        except OSError:
-            tmp.unlink(missing_ok=True)
 
     def load(self, path: Path, code: str) -> int:
         """Read what save() wrote (by this code), to be taken by later gets; returns how many
