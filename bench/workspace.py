@@ -1,6 +1,6 @@
 """Workspace timings for bench/run.py: first frame, numbers, event-loop lag during a recompute,
-a restart after one export, and the records table with 100k+ rows (driven headless with Textual's Pilot), and key latency
-in a real pseudo-terminal (bench/terminal.py)."""
+a restart after one export and the records table with 100k+ rows (driven headless with
+Textual's Pilot), and key latency in a real pseudo-terminal (bench/terminal.py)."""
 
 from __future__ import annotations
 
