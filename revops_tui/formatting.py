@@ -22,6 +22,24 @@ def money(value: float, currency: str, compact: bool = False) -> str:
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
 
 
+def percent(value: float) -> str:
+    """One decimal, except that a value near 0 or 100 but not on it never shows as "0.0%" or
+    "100.0%": a pass rate of 99.96% (24 failing values in 57,000) is not a clean 100.0%, and a
+    churn of 0.03% is not zero. Two decimals then, or "<0.01%" / ">99.99%" when even those
+    round onto the boundary."""
+    text = f"{value:,.1f}"
+    near_zero = text in ("0.0", "-0.0") and value != 0
+    near_hundred = text == "100.0" and value < 100
+    if not (near_zero or near_hundred):
+        return f"{text}%"
+    text = f"{value:,.2f}"
+    if text == "100.00":
+        return ">99.99%"
+    if text in ("0.00", "-0.00"):
+        return "<0.01%" if value > 0 else ">-0.01%"
+    return f"{text}%"
+
+
 def format_value(value: float | None, unit: str, currency: str = "USD", compact: bool = False) -> str:
     """A KPI value with its unit; "n/a" for no value."""
     if value is None:
@@ -31,7 +49,7 @@ def format_value(value: float | None, unit: str, currency: str = "USD", compact:
     if unit == "currency/day":
         return money(value, currency, compact) + "/day"
     if unit == "%":
-        return f"{value:,.1f}%"
+        return percent(value)
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "ratio":
