@@ -142,6 +142,44 @@ def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
     run(go())
 
 
+def test_keys_typed_ahead_act_in_order(run):
+    # Typed ahead (over SSH, keys arrive together): right, down, Enter must open the card the
+    # two moves reach, not the one focused before them.
+    from textual import events
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            assert focused_kpi(app) == PANES["overview"][0]
+            for key, char in (("right", None), ("down", None), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            cols = app.screen_stack[0].query_one("#grid-overview").columns
+            assert app.screen.kpi_id == PANES["overview"][1 + cols]
+    run(go())
+
+
+def test_keys_right_after_picking_a_pane_still_being_mounted_are_kept(run, monkeypatch):
+    # The first second after the start, a pane may not be mounted yet when picked: its cards
+    # arrive a frame later. Keys typed in that frame ("3", right, Enter arriving together) are
+    # held until the cards are there, not lost.
+    from textual import events
+
+    monkeypatch.setattr(DepartmentsScreen, "_build_next", lambda self: None)  # no mounting in the background
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            assert app.screen.cards("sales") == []
+            for key, char in (("3", "3"), ("right", None), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            assert app.screen.kpi_id == PANES["sales"][1]
+    run(go())
+
+
 def test_arrows_and_hjkl_move_between_cards(run):
     async def go():
         app = make_app()

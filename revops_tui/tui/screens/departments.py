@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -65,6 +67,8 @@ class DepartmentsScreen(Screen):
         self.pane = PANE_ORDER[0]  # the pane shown
         self._built: set[str] = set()  # panes whose cards are mounted (or being mounted)
         self._pending_focus: str | None = None  # a KPI to focus once its pane's cards are mounted
+        self._mounting: set[str] = set()  # panes picked or built after the first frame, until filled
+        self._held: list[Callable[[], None]] = []  # card keys typed while the pane shown was mounting
 
     def crumb(self) -> str:
         return DEPARTMENTS[self.current_pane]
@@ -118,9 +122,11 @@ class DepartmentsScreen(Screen):
         if pane in self._built:
             return
         mounting = self.query_one(f"#{pane}", Vertical).mount(self._pane_body(pane))
+        self._mounting.add(pane)
 
         async def fill() -> None:
             await mounting
+            self._mounting.discard(pane)
             self.data_changed(pane)
             if pane == "data_quality":
                 self.quality_changed()
@@ -128,13 +134,17 @@ class DepartmentsScreen(Screen):
                 self._restore_focus(pane)
             if self._pending_focus is not None:
                 self.focus_card(self._pending_focus)
+            if pane == self.pane:
+                held, self._held = self._held, []
+                for action in held:
+                    action()
 
         self.call_next(fill)
 
     def focus_first(self) -> None:
         cards = self.cards()
         if cards:
-            cards[0].focus()
+            self.set_focus(cards[0])
 
     # ------------------------------------------------------------------ data
 
@@ -170,7 +180,17 @@ class DepartmentsScreen(Screen):
             if result is not None:
                 card.show(result, currency, card_target(app, result))
 
+    def _hold(self, action: Callable[[], None]) -> bool:
+        """While the pane shown is being mounted (picked within a frame, before its turn), keep a
+        card key until its cards are there: typed fast after the pane key, it would be lost."""
+        if self.current_pane in self._mounting:
+            self._held.append(action)
+            return True
+        return False
+
     def action_edit_target(self) -> None:
+        if self._hold(self.action_edit_target):
+            return
         focused = self.focused
         if isinstance(focused, KpiCard):
             self.app.edit_target(focused.kpi_id)  # type: ignore[attr-defined]
@@ -221,9 +241,10 @@ class DepartmentsScreen(Screen):
         if target is None:
             cards = self.cards(pane)
             target = cards[0] if cards else None
-        # At once, not target.focus() (deferred): a key pressed right after the pane key (say
-        # Enter) must reach this pane's card, not the one of the pane left behind. A pane still
-        # being mounted has no card yet: nothing is focused until build_pane's fill focuses one.
+        # At once, not target.focus() (deferred), as every move here: a key pressed right after
+        # the pane key (say Enter) must reach this pane's card, not the one of the pane left
+        # behind. A pane still being mounted has no card yet: nothing is focused until
+        # build_pane's fill focuses one (and plays the card keys held meanwhile).
         self.set_focus(target)
 
     def _pane_of(self, widget: Widget) -> str | None:
@@ -257,7 +278,7 @@ class DepartmentsScreen(Screen):
         self._pending_focus = None
         for card in self.cards():
             if card.kpi_id == kpi_id:
-                card.focus()
+                self.set_focus(card)
                 return
         if kpi_id in PANES[self.current_pane]:
             self._pending_focus = kpi_id
@@ -268,9 +289,11 @@ class DepartmentsScreen(Screen):
         if cards:
             grid = self.query_one(f"#grid-{self.current_pane}", CardGrid)
             last_row_start = (len(cards) - 1) // grid.columns * grid.columns
-            cards[last_row_start].focus()
+            self.set_focus(cards[last_row_start])
 
     def action_move(self, dx: int, dy: int) -> None:
+        if self._hold(lambda: self.action_move(dx, dy)):
+            return
         cards = self.cards()
         if not cards:
             return
@@ -303,13 +326,15 @@ class DepartmentsScreen(Screen):
             elif i // cols < (len(cards) - 1) // cols:
                 j = len(cards) - 1
             elif extra is not None:
-                extra.focus()
+                self.set_focus(extra)
                 return
-        cards[j].focus()
+        self.set_focus(cards[j])
 
     def action_open(self) -> None:
         from revops_tui.tui.screens.detail import DetailScreen
 
+        if self._hold(self.action_open):
+            return
         focused = self.focused
         if isinstance(focused, KpiCard):
             self.app.push_screen(DetailScreen(focused.kpi_id, focused.pane))
