@@ -49,7 +49,7 @@ from revops_tui.cache import ResultsCache, cache_key, code_fingerprint, file_sig
 from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
-from revops_tui.tui.commands import RevOpsCommands
+from revops_tui.tui.commands import Palette, RevOpsCommands
 from revops_tui.tui.screens.departments import DepartmentsScreen
 from revops_tui.targets.store import TargetsSnapshot, TargetStore
 from revops_tui.tui.screens.help import HelpScreen
@@ -663,6 +663,10 @@ class RevOpsApp(App[int]):
     def action_reload(self) -> None:
         self.start_work(reload=True)
         self.notify("Reloading the data…", timeout=2)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

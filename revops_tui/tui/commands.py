@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import on
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.widgets import Button, Input, OptionList
 
 from revops_tui.kpis.catalog import CATALOG, DEPARTMENTS, MOVEMENTS
 from revops_tui.tui.text import clean
@@ -65,3 +67,18 @@ class RevOpsCommands(Provider):
             if not text[offset].isspace():
                 content = content.stylize(matcher.match_style, offset, offset + 1)
         return content
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, safe against keys typed ahead: two Enters arriving together
+    each selected the hit; the palette closed itself on the first and was dismissed again on the
+    second (Textual: "Can't pop screen", the app ended). Handlers of a subclass run first;
+    preventing the default skips the palette's own once it is no longer on top."""
+
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    @on(OptionList.OptionSelected)
+    def _ignore_once_closed(self, event: Input.Submitted | Button.Pressed | OptionList.OptionSelected) -> None:
+        if self.app.screen is not self:
+            event.stop()
+            event.prevent_default()

@@ -553,6 +553,31 @@ def test_command_palette(run):
     run(go())
 
 
+def test_a_second_enter_typed_ahead_in_the_palette_is_harmless(run):
+    # Enter picks the hit and the palette closes itself; a second Enter already on its way (keys
+    # arriving together) reached the closed palette, which dismissed itself again: Textual's
+    # "Can't pop screen" ended the app. Now the second Enter does nothing there.
+    from textual import events
+    from textual.command import CommandList, CommandPalette
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("ctrl+p")
+            await wait_screen(pilot, CommandPalette)
+            await pilot.press(*"win rate")
+            await wait_for(pilot, lambda: app.screen.query_one(CommandList).option_count > 0, what="hits")
+            await pilot.pause(0.2)
+            for _ in range(2):
+                app._driver.send_message(events.Key("enter", "\r"))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            await pilot.pause(0.3)
+            assert app.is_running and app.screen.kpi_id == "win_rate"
+            assert [type(s) for s in app.screen_stack] == [DepartmentsScreen, DetailScreen]
+    run(go())
+
+
 def test_q_quits(run):
     async def go():
         app = make_app()
