@@ -365,6 +365,31 @@ def test_dq_pane_checks_list_and_records(run):
     run(go())
 
 
+def test_enter_typed_ahead_of_a_new_breakdown_opens_a_row_of_it(run):
+    # d, tab, Enter arriving together: the breakdown by the next dimension is still being
+    # computed (debounced), so the rows shown are the movements. Enter used to open a request
+    # for the new dimension with a movement's label ("segment: new", 0 records); it now waits
+    # for the breakdown asked for and opens its row.
+    from textual import events
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            await wait_idle(pilot)
+            assert detail.dimension == "movement" and detail.rows
+            for key, char in (("d", "d"), ("tab", "\t"), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, RecordsScreen)
+            request = app.screen.request
+            assert request.dimension == detail.dims[1] != "movement"
+            assert request.value in [row.label for row in detail.rows]
+    run(go())
+
+
 def test_month_enter_opens_all_records_and_dimension_keys(run):
     async def go():
         app = make_app()

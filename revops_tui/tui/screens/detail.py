@@ -58,6 +58,8 @@ class DetailScreen(Screen):
         self.dims: tuple[str, ...] = self._dimensions()
         self.dim_index = 0
         self.rows: list[BreakdownRow] = []
+        self._rows_for: tuple[str, str] | None = None  # the (month, dimension) of the rows shown
+        self._open_when_shown = False  # Enter came while the breakdown was for another month or dimension
         self._timer = None
 
     def _dimensions(self) -> tuple[str, ...]:
@@ -262,6 +264,7 @@ class DetailScreen(Screen):
         if (month, dim) != (self.month, self.dimension):
             return
         if error is not None:
+            self._open_when_shown = False
             self.query_one("#breakdown-status", Static).update(Text(f"breakdown failed: {clean(error)}", style="red"))
             return
         self._show_rows(dim, month, rows)
@@ -279,6 +282,7 @@ class DetailScreen(Screen):
 
     def _show_rows(self, dim: str, month: str, rows: list[BreakdownRow]) -> None:
         self.rows = rows
+        self._rows_for = (month, dim)
         table = self.query_one(BreakdownTable)
         keep = table.cursor_row
         table.clear(columns=True)
@@ -300,11 +304,15 @@ class DetailScreen(Screen):
             status.update(Text(f"nothing to break down by {dim} in {month}", style="italic"))
         else:
             status.update(Text(f"{month} by {dim} · enter: records", style="dim"))
+        if self._open_when_shown:
+            self._open_when_shown = False
+            self.open_row(table.cursor_row)
 
     def action_dimension(self, step: int) -> None:
         if len(self.dims) < 2:
             return
         self.dim_index = (self.dim_index + step) % len(self.dims)
+        self._open_when_shown = False
         self._show_dims()
         self._schedule_breakdown()  # debounced: several presses compute only the last dimension
 
@@ -318,6 +326,7 @@ class DetailScreen(Screen):
                 month = self.months[event.cursor_row]
                 if month != self.month:
                     self.month = month
+                    self._open_when_shown = False
                     self._update_chart()
                     for header in self.query(AppHeader):
                         header.refresh()
@@ -347,7 +356,14 @@ class DetailScreen(Screen):
         from revops_tui.tui.screens.records import RecordsRequest, RecordsScreen
 
         dim, month = self.dimension, self.month
-        if not (0 <= index < len(self.rows)) or dim is None or month is None:
+        if dim is None or month is None:
+            return
+        if self._rows_for != (month, dim):
+            # Typed ahead (d, tab, Enter arriving together): the rows shown are still those of the
+            # dimension or month before; open the row once the breakdown asked for is shown.
+            self._open_when_shown = True
+            return
+        if not (0 <= index < len(self.rows)):
             return
         label = self.rows[index].label
         if dim == "movement":
