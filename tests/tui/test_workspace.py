@@ -160,6 +160,41 @@ def test_keys_typed_ahead_act_in_order(run):
     run(go())
 
 
+def test_moves_typed_ahead_on_a_pane_never_shown_count_its_columns(run, monkeypatch):
+    # A pane mounted when picked had the grid's default 3 columns until its first layout, so a
+    # "down" typed ahead jumped 3 cards where the screen shows 4 (120 columns).
+    from textual import events
+
+    monkeypatch.setattr(DepartmentsScreen, "_build_next", lambda self: None)  # no mounting in the background
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            for key, char in (("4", "4"), ("down", None), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            cols = app.screen_stack[0].query_one("#grid-customer_success").columns
+            assert cols == 4 and app.screen.kpi_id == PANES["customer_success"][cols]
+    run(go())
+
+
+def test_the_card_left_is_remembered_at_once(run):
+    # 2, right, 1, 2 arriving together: back on Marketing, the card moved to has the focus.
+    from textual import events
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await wait_idle(pilot)  # every pane mounted
+            for key, char in (("2", "2"), ("right", None), ("1", "1"), ("2", "2"), ("enter", "\r")):
+                app._driver.send_message(events.Key(key, char))  # no wait in between
+            await wait_screen(pilot, DetailScreen)
+            assert app.screen.kpi_id == PANES["marketing"][1]
+    run(go())
+
+
 def test_keys_right_after_picking_a_pane_still_being_mounted_are_kept(run, monkeypatch):
     # The first second after the start, a pane may not be mounted yet when picked: its cards
     # arrive a frame later. Keys typed in that frame ("3", right, Enter arriving together) are

@@ -95,8 +95,11 @@ class DepartmentsScreen(Screen):
         """A pane's cards, with the chart (overview) or the checks table (data quality) below."""
         self._built.add(pane)
         currency = self.app.settings.currency  # type: ignore[attr-defined]
+        # A pane mounted after the first frame takes the width of a grid already laid out (all
+        # panes fill the same space), so a move typed ahead counts its columns right.
+        width = max((grid.size.width for grid in self.query(CardGrid)), default=0)
         body: list[Widget] = [CardGrid(*(KpiCard(kpi_id, pane, currency, id=f"card-{pane}-{kpi_id}")
-                                         for kpi_id in PANES[pane]), id=f"grid-{pane}")]
+                                         for kpi_id in PANES[pane]), id=f"grid-{pane}", width=width)]
         if pane == "overview":
             body.append(MovementsChart(id="movements"))
         if pane == "data_quality":
@@ -209,6 +212,10 @@ class DepartmentsScreen(Screen):
     # ------------------------------------------------------------------ panes
 
     def show_pane(self, pane: str) -> None:
+        focused = self.focused
+        if focused is not None and focused.id and self._pane_of(focused) == self.pane:
+            # At once: on_descendant_focus comes as a message, after keys typed ahead (2, right, 1, 2).
+            self.last_focus[self.pane] = focused.id
         self.build_pane(pane)
         self.pane = pane
         self.query_one(ContentSwitcher).current = pane

@@ -25,9 +25,14 @@ class CardGrid(Container):
     }
     """
 
-    def __init__(self, *cards: KpiCard, id: str | None = None) -> None:
+    def __init__(self, *cards: KpiCard, id: str | None = None, width: int = 0) -> None:
+        """`width`: the width it will have, when known (another pane's grid): its columns are then
+        right from the first key, not only after its first layout."""
         super().__init__(*cards, id=id)
         self.columns = 3
+        if width > 0:
+            self.columns = columns_for(width, len(cards))
+            self.styles.grid_size_columns = self.columns
 
     @property
     def cards(self) -> list[KpiCard]:
