@@ -50,6 +50,7 @@ from revops_tui.cancel import Cancelled, stop_when
 from revops_tui.config import ConfigError, Settings, load_settings
 from revops_tui.kpis.results import Filters
 from revops_tui.tui.commands import Palette, RevOpsCommands
+from revops_tui.tui.typeahead import KeysInOrder
 from revops_tui.tui.screens.departments import DepartmentsScreen
 from revops_tui.targets.store import TargetsSnapshot, TargetStore
 from revops_tui.tui.screens.help import HelpScreen
@@ -141,7 +142,7 @@ def filter_values(tables) -> dict[str, list[str]]:
     return out
 
 
-class RevOpsApp(App[int]):
+class RevOpsApp(KeysInOrder, App[int]):
     """The RevOps workspace."""
 
     TITLE = "RevOps TUI"

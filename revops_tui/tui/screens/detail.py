@@ -60,6 +60,7 @@ class DetailScreen(Screen):
         self.rows: list[BreakdownRow] = []
         self._rows_for: tuple[str, str] | None = None  # the (month, dimension) of the rows shown
         self._open_when_shown = False  # Enter came while the breakdown was for another month or dimension
+        self._computing = False  # a breakdown worker is running
         self._timer = None
 
     def _dimensions(self) -> tuple[str, ...]:
@@ -244,6 +245,7 @@ class DetailScreen(Screen):
         table.clear(columns=True)
         self.rows = []
         status.update(Text(f"computing the breakdown by {dim} for {month}…", style="italic"))
+        self._computing = True
         self._compute_breakdown(snap, key, month, dim)
 
     @work(thread=True, exclusive=True, group="breakdown", exit_on_error=False)
@@ -259,6 +261,7 @@ class DetailScreen(Screen):
         self.app.call_from_thread(self._breakdown_done, key, month, dim, rows, error)
 
     def _breakdown_done(self, key: tuple, month: str, dim: str, rows: list[BreakdownRow], error: str | None) -> None:
+        self._computing = False
         if error is None:
             self.app.breakdown_cache[key] = rows  # type: ignore[attr-defined]
         if (month, dim) != (self.month, self.dimension):
@@ -307,6 +310,15 @@ class DetailScreen(Screen):
         if self._open_when_shown:
             self._open_when_shown = False
             self.open_row(table.cursor_row)
+
+    ROW_KEYS = frozenset({"up", "down", "k", "j", "pageup", "pagedown", "home", "end", "enter"})
+
+    def keys_wait(self, key: str) -> bool:
+        """Keys typed ahead for the breakdown's rows wait while the breakdown asked for is on its
+        way (typeahead): down and Enter then pick a row of it, not of the rows it replaces. The
+        dimension keys do not wait (several presses compute only the last dimension)."""
+        return (key in self.ROW_KEYS and isinstance(self.focused, BreakdownTable)
+                and self._rows_for != (self.month, self.dimension) and (self._timer is not None or self._computing))
 
     def action_dimension(self, step: int) -> None:
         if len(self.dims) < 2:

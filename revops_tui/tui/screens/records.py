@@ -69,8 +69,12 @@ class RecordsScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
-        self.query_one(RecordsTable).focus()
+        self.set_focus(self.query_one(RecordsTable))
         self.load()
+
+    def keys_wait(self, key: str) -> bool:
+        """Keys typed ahead for the table wait while its records are being fetched (typeahead)."""
+        return self.fetching and isinstance(self.focused, RecordsTable)
 
     def data_changed(self) -> None:
         """New filters or a reload: fetch the records again."""
@@ -141,7 +145,7 @@ class RecordsScreen(Screen):
         box = self.query_one("#search", Input)
         box.display = True
         box.value = self.query_one(RecordsTable).query
-        box.focus()
+        self.set_focus(box)  # at once (focus() is deferred): the characters typed next are the query
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
@@ -150,7 +154,7 @@ class RecordsScreen(Screen):
         table = self.query_one(RecordsTable)
         found = table.search(event.value.strip())
         event.input.display = False
-        table.focus()
+        self.set_focus(table)
         if event.value.strip() and not found:
             self.notify("No match", timeout=2)
 
@@ -161,6 +165,6 @@ class RecordsScreen(Screen):
         box = self.query_one("#search", Input)
         if box.display:
             box.display = False
-            self.query_one(RecordsTable).focus()
+            self.set_focus(self.query_one(RecordsTable))
             return
         self.app.pop_screen()
