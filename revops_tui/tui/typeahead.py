@@ -6,11 +6,11 @@ stall) were all handed out before the first had run: after one that opens a scre
 Enter), the rest reached the old screen's widget, or the new screen before it had focused its
 field. The characters typed for that field were lost and a Tab was undone by the new screen's
 own first focus. Here the app holds each key until the one before it is handled (stopped by the
-widget it was handed to, or back at the app, where its binding runs) and, when that key opened or
-closed a screen, until the screen shown has been laid out and focused (the next key goes after the
-screen's next refresh). A screen still fetching
+widget it was handed to, or back at the app, where its binding runs) and the screen shown has
+refreshed once since (so a screen the key opened is laid out and focused). A screen still fetching
 what a key acts on (a breakdown, the records) says so with `keys_wait(key)`; such keys then wait
 for it too, up to HOLD_SECONDS (keys that leave, quit or open help or the palette never wait).
+A key alone is handed out at once.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class KeysInOrder(App):
         if self._key_busy is not key:
             return  # released already
         self._key_busy = None
-        if not self._key_queue:
+        if not self._key_queue or not self.screen_stack:
             return
         # After the screen's next refresh: once a screen the key opened is laid out and focused,
         # and what the key set off is done (a field's Enter: the screen's submit handler).
