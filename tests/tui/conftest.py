@@ -60,6 +60,20 @@ async def wait_idle(pilot) -> None:
     await pilot.pause()
 
 
+# The character a key name types (None: a key that types nothing); other names type themselves.
+CHARACTERS = {"enter": "\r", "tab": "\t", "slash": "/", "space": " ", "backspace": None,
+              "up": None, "down": None, "left": None, "right": None, "escape": None}
+
+
+def send_burst(app, *keys: str) -> None:
+    """Keys arriving together, as typed ahead or over SSH after a stall: all handed to the app's
+    queue with no wait in between (Pilot's press() waits for the app after each key)."""
+    from textual import events
+
+    for key in keys:
+        app._driver.send_message(events.Key(key, CHARACTERS.get(key, key)))
+
+
 async def wait_screen(pilot, cls) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, cls), what=cls.__name__)
     await pilot.pause(0.1)  # the screen's resume (focus restore) runs after it becomes current

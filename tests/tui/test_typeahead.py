@@ -11,14 +11,11 @@ breakdown row applied to rows still loading).
 from __future__ import annotations
 
 import pytest
-from textual import events
 from textual.widgets import DataTable, Input
 
-from .conftest import make_app, wait_idle, wait_ready
+from .conftest import make_app, send_burst, wait_idle, wait_ready
 
 pytestmark = pytest.mark.usefixtures("fast_load")
-
-CHARACTERS = {"backspace": None, "tab": "\t", "enter": "\r", "slash": "/", "right": None, "up": None, "down": None}
 
 SEQUENCES = {
     "target value": (["t", "backspace", "backspace", "9"], []),
@@ -59,8 +56,7 @@ async def _run(keys: list[str], setup: list[str], burst: bool) -> list:
             await wait_idle(pilot)
             await pilot.pause(0.15)
         if burst:
-            for key in keys:
-                app._driver.send_message(events.Key(key, CHARACTERS.get(key, key)))  # no wait in between
+            send_burst(app, *keys)
             await pilot.pause(0.3)
         else:
             for key in keys:

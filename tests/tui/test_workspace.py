@@ -19,7 +19,7 @@ from revops_tui.tui.widgets.kpi_card import KpiCard
 from revops_tui.tui.widgets.records_table import RecordsTable
 from revops_tui.tui.widgets.tables import BreakdownTable, ChecksTable, MonthTable
 
-from .conftest import make_app, palette, wait_for, wait_idle, wait_ready, wait_screen
+from .conftest import make_app, palette, send_burst, wait_for, wait_idle, wait_ready, wait_screen
 
 
 pytestmark = pytest.mark.usefixtures("fast_load")
@@ -127,7 +127,6 @@ def test_a_pane_not_mounted_yet_is_mounted_when_picked(run, monkeypatch):
 def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
     # Typed fast, as over SSH: "1" then Enter arrive together. Enter must open the Overview's
     # card, not the Data Quality card that had the focus before the switch.
-    from textual import events
 
     async def go():
         app = make_app()
@@ -135,8 +134,7 @@ def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
             await wait_ready(pilot)
             await pilot.press("5")
             assert focused_kpi(app) == "dq_completeness"
-            for key, char in (("1", "1"), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "1", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             assert app.screen.kpi_id == "mrr"
     run(go())
@@ -145,15 +143,13 @@ def test_a_key_right_after_a_pane_key_reaches_the_new_pane(run):
 def test_keys_typed_ahead_act_in_order(run):
     # Typed ahead (over SSH, keys arrive together): right, down, Enter must open the card the
     # two moves reach, not the one focused before them.
-    from textual import events
 
     async def go():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_ready(pilot)
             assert focused_kpi(app) == PANES["overview"][0]
-            for key, char in (("right", None), ("down", None), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "right", "down", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             cols = app.screen_stack[0].query_one("#grid-overview").columns
             assert app.screen.kpi_id == PANES["overview"][1 + cols]
@@ -163,7 +159,6 @@ def test_keys_typed_ahead_act_in_order(run):
 def test_moves_typed_ahead_on_a_pane_never_shown_count_its_columns(run, monkeypatch):
     # A pane mounted when picked had the grid's default 3 columns until its first layout, so a
     # "down" typed ahead jumped 3 cards where the screen shows 4 (120 columns).
-    from textual import events
 
     monkeypatch.setattr(DepartmentsScreen, "_build_next", lambda self: None)  # no mounting in the background
 
@@ -171,8 +166,7 @@ def test_moves_typed_ahead_on_a_pane_never_shown_count_its_columns(run, monkeypa
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_ready(pilot)
-            for key, char in (("4", "4"), ("down", None), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "4", "down", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             cols = app.screen_stack[0].query_one("#grid-customer_success").columns
             assert cols == 4 and app.screen.kpi_id == PANES["customer_success"][cols]
@@ -181,15 +175,13 @@ def test_moves_typed_ahead_on_a_pane_never_shown_count_its_columns(run, monkeypa
 
 def test_the_card_left_is_remembered_at_once(run):
     # 2, right, 1, 2 arriving together: back on Marketing, the card moved to has the focus.
-    from textual import events
 
     async def go():
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_ready(pilot)
             await wait_idle(pilot)  # every pane mounted
-            for key, char in (("2", "2"), ("right", None), ("1", "1"), ("2", "2"), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "2", "right", "1", "2", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             assert app.screen.kpi_id == PANES["marketing"][1]
     run(go())
@@ -199,7 +191,6 @@ def test_keys_right_after_picking_a_pane_still_being_mounted_are_kept(run, monke
     # The first second after the start, a pane may not be mounted yet when picked: its cards
     # arrive a frame later. Keys typed in that frame ("3", right, Enter arriving together) are
     # held until the cards are there, not lost.
-    from textual import events
 
     monkeypatch.setattr(DepartmentsScreen, "_build_next", lambda self: None)  # no mounting in the background
 
@@ -208,8 +199,7 @@ def test_keys_right_after_picking_a_pane_still_being_mounted_are_kept(run, monke
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_ready(pilot)
             assert app.screen.cards("sales") == []
-            for key, char in (("3", "3"), ("right", None), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "3", "right", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             assert app.screen.kpi_id == PANES["sales"][1]
     run(go())
@@ -405,7 +395,6 @@ def test_enter_typed_ahead_of_a_new_breakdown_opens_a_row_of_it(run):
     # computed (debounced), so the rows shown are the movements. Enter used to open a request
     # for the new dimension with a movement's label ("segment: new", 0 records); it now waits
     # for the breakdown asked for and opens its row.
-    from textual import events
 
     async def go():
         app = make_app()
@@ -416,8 +405,7 @@ def test_enter_typed_ahead_of_a_new_breakdown_opens_a_row_of_it(run):
             detail = app.screen
             await wait_idle(pilot)
             assert detail.dimension == "movement" and detail.rows
-            for key, char in (("d", "d"), ("tab", "\t"), ("enter", "\r")):
-                app._driver.send_message(events.Key(key, char))  # no wait in between
+            send_burst(app, "d", "tab", "enter")  # no wait in between
             await wait_screen(pilot, RecordsScreen)
             request = app.screen.request
             assert request.dimension == detail.dims[1] != "movement"
@@ -617,7 +605,6 @@ def test_a_second_enter_typed_ahead_in_the_palette_is_harmless(run):
     # Enter picks the hit and the palette closes itself; a second Enter already on its way (keys
     # arriving together) reached the closed palette, which dismissed itself again: Textual's
     # "Can't pop screen" ended the app. Now the second Enter does nothing there.
-    from textual import events
     from textual.command import CommandList, CommandPalette
 
     async def go():
@@ -629,8 +616,7 @@ def test_a_second_enter_typed_ahead_in_the_palette_is_harmless(run):
             await pilot.press(*"win rate")
             await wait_for(pilot, lambda: app.screen.query_one(CommandList).option_count > 0, what="hits")
             await pilot.pause(0.2)
-            for _ in range(2):
-                app._driver.send_message(events.Key("enter", "\r"))  # no wait in between
+            send_burst(app, "enter", "enter")  # no wait in between
             await wait_screen(pilot, DetailScreen)
             await pilot.pause(0.3)
             assert app.is_running and app.screen.kpi_id == "win_rate"
