@@ -7,10 +7,10 @@ Enter), the rest reached the old screen's widget, or the new screen before it ha
 field. The characters typed for that field were lost and a Tab was undone by the new screen's
 own first focus. Here the app holds each key until the one before it is handled (stopped by the
 widget it was handed to, or back at the app, where its binding runs) and the screen shown has
-refreshed once since (so a screen the key opened is laid out and focused). A screen still fetching
-what a key acts on (a breakdown, the records) says so with `keys_wait(key)`; such keys then wait
-for it too, up to HOLD_SECONDS (keys that leave, quit or open help or the palette never wait).
-A key alone is handed out at once.
+refreshed once since (so a screen the key opened is laid out and focused). A screen still
+fetching what a key acts on (a pane's cards, a breakdown, the records) says so with
+`keys_wait(key)`; such keys then wait for it too, up to HOLD_SECONDS (keys that leave, quit or
+open help or the palette never wait). A key alone is handed out at once.
 """
 
 from __future__ import annotations

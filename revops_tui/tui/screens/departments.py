@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -68,7 +66,6 @@ class DepartmentsScreen(Screen):
         self._built: set[str] = set()  # panes whose cards are mounted (or being mounted)
         self._pending_focus: str | None = None  # a KPI to focus once its pane's cards are mounted
         self._mounting: set[str] = set()  # panes picked or built after the first frame, until filled
-        self._held: list[Callable[[], None]] = []  # card keys typed while the pane shown was mounting
 
     def crumb(self) -> str:
         return DEPARTMENTS[self.current_pane]
@@ -137,10 +134,6 @@ class DepartmentsScreen(Screen):
                 self._restore_focus(pane)
             if self._pending_focus is not None:
                 self.focus_card(self._pending_focus)
-            if pane == self.pane:
-                held, self._held = self._held, []
-                for action in held:
-                    action()
 
         self.call_next(fill)
 
@@ -183,17 +176,12 @@ class DepartmentsScreen(Screen):
             if result is not None:
                 card.show(result, currency, card_target(app, result))
 
-    def _hold(self, action: Callable[[], None]) -> bool:
-        """While the pane shown is being mounted (picked within a frame, before its turn), keep a
-        card key until its cards are there: typed fast after the pane key, it would be lost."""
-        if self.current_pane in self._mounting:
-            self._held.append(action)
-            return True
-        return False
+    def keys_wait(self, key: str) -> bool:
+        """Keys typed while the pane shown is being mounted (picked before its turn: its cards
+        come a frame later) wait for its cards (tui/typeahead.py): they would find none."""
+        return self.current_pane in self._mounting
 
     def action_edit_target(self) -> None:
-        if self._hold(self.action_edit_target):
-            return
         focused = self.focused
         if isinstance(focused, KpiCard):
             self.app.edit_target(focused.kpi_id)  # type: ignore[attr-defined]
@@ -251,7 +239,7 @@ class DepartmentsScreen(Screen):
         # At once, not target.focus() (deferred), as every move here: a key pressed right after
         # the pane key (say Enter) must reach this pane's card, not the one of the pane left
         # behind. A pane still being mounted has no card yet: nothing is focused until
-        # build_pane's fill focuses one (and plays the card keys held meanwhile).
+        # build_pane's fill focuses one (keys typed meanwhile wait for it: keys_wait).
         self.set_focus(target)
 
     def _pane_of(self, widget: Widget) -> str | None:
@@ -299,8 +287,6 @@ class DepartmentsScreen(Screen):
             self.set_focus(cards[last_row_start])
 
     def action_move(self, dx: int, dy: int) -> None:
-        if self._hold(lambda: self.action_move(dx, dy)):
-            return
         cards = self.cards()
         if not cards:
             return
@@ -340,8 +326,6 @@ class DepartmentsScreen(Screen):
     def action_open(self) -> None:
         from revops_tui.tui.screens.detail import DetailScreen
 
-        if self._hold(self.action_open):
-            return
         focused = self.focused
         if isinstance(focused, KpiCard):
             self.app.push_screen(DetailScreen(focused.kpi_id, focused.pane))
