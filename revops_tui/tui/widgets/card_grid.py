@@ -31,8 +31,7 @@ class CardGrid(Container):
         super().__init__(*cards, id=id)
         self.columns = 3
         if width > 0:
-            self.columns = columns_for(width, len(cards))
-            self.styles.grid_size_columns = self.columns
+            self._set_columns(columns_for(width, len(cards)))  # its children are not mounted yet
 
     @property
     def cards(self) -> list[KpiCard]:
@@ -44,5 +43,8 @@ class CardGrid(Container):
     def reflow(self, width: int) -> None:
         columns = columns_for(width, len(self.cards))
         if columns != self.columns or self.styles.grid_size_columns != columns:
-            self.columns = columns
-            self.styles.grid_size_columns = columns
+            self._set_columns(columns)
+
+    def _set_columns(self, columns: int) -> None:
+        self.columns = columns
+        self.styles.grid_size_columns = columns
