@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 
 import polars as pl
+from polars.exceptions import PanicException
+
+# What a failing query raises: an exception, or a panic inside Polars (pyo3's PanicException
+# derives from BaseException, so `except Exception` lets it end the whole compute), seen with a
+# file truncated under a scan that had read its metadata.
+QUERY_FAILURES = (Exception, PanicException)
 
 from revops_tui.cancel import check_stop
 
@@ -17,24 +23,24 @@ BATCH = 2 * (os.cpu_count() or 2)
 
 def collect_each(
     frames: list[pl.LazyFrame], batch: int = BATCH
-) -> tuple[dict[int, pl.DataFrame], dict[int, Exception]]:
+) -> tuple[dict[int, pl.DataFrame], dict[int, BaseException]]:
     """Collect the frames, `batch` at a time; when a batch fails, each of its frames alone,
     so a corrupt file spoils only the frames that read it. Returns results and exceptions
     by position."""
     done: dict[int, pl.DataFrame] = {}
-    failed: dict[int, Exception] = {}
+    failed: dict[int, BaseException] = {}
     for start in range(0, len(frames), batch):
         check_stop()
         chunk = frames[start:start + batch]
         try:
             done.update(zip(range(start, start + len(chunk)), pl.collect_all(chunk)))
             continue
-        except Exception:
+        except QUERY_FAILURES:
             pass
         for i, lf in enumerate(chunk, start):
             try:
                 done[i] = lf.collect()
-            except Exception as exc:  # corrupt page, schema drift between files, ...
+            except QUERY_FAILURES as exc:  # corrupt page, schema drift between files, ...
                 failed[i] = exc
     return done, failed
 

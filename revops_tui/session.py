@@ -22,6 +22,10 @@ class Snapshot:
     as_of: dt.date
     results: Results
     loaded_at: dt.datetime = field(default_factory=dt.datetime.now)
+    # file_signature() of the files as the tables were read: once the files differ, these
+    # tables must not be queried again (Polars keeps a scanned file's metadata and would read
+    # the new bytes with it: old numbers under the new files, or a panic on a truncated one).
+    signature: list | None = None
 
 
 def load(settings: Settings) -> tuple[Tables, dt.date]:
@@ -38,14 +42,23 @@ def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache 
     """Load and compute every KPI (results from the cache when its key matches; with a memo, only
     the queries whose tables changed since the last compute run)."""
     filters = filters or Filters()
-    key = cache_key(settings, filters, file_signature(settings)) if cache else None
+    signature = file_signature(settings)
+    key = cache_key(settings, filters, signature) if cache else None
     tables, as_of = load(settings)
     results = cache.get(key) if cache else None
     if results is None:
         results = compute(tables, settings, as_of, settings.months, filters, memo=memo)
-        if cache and not results.errors:
-            cache.put(key, results)
-    return Snapshot(settings, tables, as_of, results)
+        if cache:
+            cache_results(cache, key, results, settings, signature)
+    return Snapshot(settings, tables, as_of, results, signature=signature)
+
+
+def cache_results(cache: ResultsCache, key: str | None, results: Results, settings: Settings,
+                  signature: list | None) -> None:
+    """Keep results under the files' signature taken before they were read, unless a file
+    changed while they were computed (they may hold some of its new bytes: not that key's)."""
+    if not results.errors and file_signature(settings) == signature:
+        cache.put(key, results)
 
 
 def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> Results | None:

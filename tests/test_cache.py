@@ -1,6 +1,7 @@
 """The results cache: same inputs hit, a changed file / filter / setting misses, disk round trip."""
 
 import os
+from pathlib import Path
 import time
 
 from revops_tui import session
@@ -64,3 +65,34 @@ def test_disk_round_trip(tmp_path):
     assert fresh.get("nope") is None
     (tmp_path / "cache" / f"{key}.json").write_text("{broken")
     assert ResultsCache(tmp_path / "cache").get(key) is None
+
+
+def test_results_of_files_that_changed_while_computing_are_not_cached(tmp_path, monkeypatch):
+    """session.run keys results by the files' signature before reading them; a file written
+    meanwhile (its new bytes may be in the results) means they are not that key's: not kept."""
+    import shutil
+
+    from revops_tui import session
+    from revops_tui.kpis import engine
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent.parent / "data", data)
+    settings = session.settings_from_options(config=str(Path(__file__).parent.parent / "config.toml"),
+                                             data=str(data))[0]
+    cache = ResultsCache(tmp_path / "cache")
+    real = engine.compute
+
+    def compute_while_an_export_lands(*args, **kwargs):
+        results = real(*args, **kwargs)
+        target = data / "tickets.parquet"
+        target.write_bytes(target.read_bytes())
+        os.utime(target, ns=(1, 1))
+        return results
+
+    monkeypatch.setattr(session, "compute", compute_while_an_export_lands)
+    before = cache_key(settings, Filters(), file_signature(settings))
+    snap = session.run(settings, cache=cache)
+    assert snap.signature is not None and cache.get(before) is None
+    monkeypatch.setattr(session, "compute", real)
+    session.run(settings, cache=cache)
+    assert session.cached(settings, Filters(), cache) is not None

@@ -33,7 +33,7 @@ from revops_tui.kpis.monthly import dense, join_months, ratio
 from revops_tui.kpis.quality import QualityReport, by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.cancel import check_stop
-from revops_tui.lazy import collect_each, first_line
+from revops_tui.lazy import QUERY_FAILURES, collect_each, first_line
 from revops_tui.loading import Tables
 
 
@@ -78,7 +78,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
                 mrr = subs_frames.customer_mrr(frames["subscriptions"], cal)
                 memo.stage(keys["_mrr"], mrr, only_latest=True)
             frames["_mrr"] = mrr  # type: ignore[assignment]
-        except Exception as exc:
+        except QUERY_FAILURES as exc:
             frames.pop("subscriptions")
             problems["subscriptions"] = f"table subscriptions: query failed: {first_line(exc)}"
     check_stop()
@@ -91,7 +91,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
                 summary = success.usage_by_customer(tables.frames["usage"], cal).collect()
                 memo.stage(keys[USAGE_BY_CUSTOMER], summary, only_latest=True)
             frames[USAGE_BY_CUSTOMER] = summary.lazy()
-        except Exception as exc:
+        except QUERY_FAILURES as exc:
             frames.pop("usage")
             problems["usage"] = f"table usage: query failed: {first_line(exc)}"
     return problems

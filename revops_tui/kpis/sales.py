@@ -7,6 +7,7 @@ import polars as pl
 from revops_tui.config import Settings
 from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.monthly import over_ranges, per_month, ratio, rolling, shift_within
+from revops_tui.lazy import QUERY_FAILURES
 
 
 def lead_to_sqo(leads_lf: pl.LazyFrame, all_opps: pl.LazyFrame, cal: Calendar) -> pl.LazyFrame:
@@ -42,7 +43,7 @@ def in_deal_order(history: pl.LazyFrame) -> bool:
     ordered = (o > o.shift(1)) | ((o == o.shift(1)) & (c >= c.shift(1)))
     try:
         return bool(history.select(ordered.fill_null(False).slice(1).all()).collect().item())
-    except Exception:  # noqa: BLE001 - the query itself reports what is wrong with the file
+    except QUERY_FAILURES:  # the query itself reports what is wrong with the file
         return False
 
 

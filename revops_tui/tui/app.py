@@ -424,11 +424,11 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.reload_pending = reload
         self.loading = True
         self.refresh_chrome()
-        self._compute(self.settings, self.filters, reload, self.generation, self.snapshot)
+        self._compute(self.settings, self.filters, reload, self.generation, self.snapshot, self.kept_last_good)
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
     def _compute(self, settings: Settings, filters: Filters, reload: bool, generation: int,
-                 previous: session.Snapshot | None) -> None:
+                 previous: session.Snapshot | None, keep_last_good: bool = False) -> None:
         worker = get_current_worker()
         # One compute at a time: the one this replaces (cancelled by `exclusive`) stops at its
         # next batch of queries, and this one starts then, instead of both sharing the cores.
@@ -436,12 +436,12 @@ class RevOpsApp(KeysInOrder, App[int]):
             if worker.is_cancelled:
                 return
             try:
-                self._compute_now(worker, settings, filters, reload, generation, previous)
+                self._compute_now(worker, settings, filters, reload, generation, previous, keep_last_good)
             except Cancelled:
                 return
 
     def _compute_now(self, worker, settings: Settings, filters: Filters, reload: bool, generation: int,
-                     previous: session.Snapshot | None) -> None:
+                     previous: session.Snapshot | None, keep_last_good: bool) -> None:
         from revops_tui import session  # the data libraries load here, off the first frame's path
         from revops_tui.kpis.memo import Memo
         from revops_tui.priority import yield_to_keys
@@ -465,32 +465,50 @@ class RevOpsApp(KeysInOrder, App[int]):
             if memo_path is not None and memo_path not in self._memo_read:
                 self._memo_read.add(memo_path)
                 self._memo.load(memo_path, code_fingerprint())
-            if reload or previous is None or previous.tables is None:
+            last_good = None
+            signature = None if previous is None else file_signature(settings)
+            if not (reload or previous is None or previous.tables is None) and signature != previous.signature:
+                # The files changed since `previous` was read: its tables must not be read again
+                # (they would mix its file metadata with the new bytes). While the screen shows
+                # the last good numbers (a reload found a file broken), the new view comes from
+                # the results of those good files when known; else from the files as they are.
+                if keep_last_good:
+                    last_good = self.cache.get(cache_key(settings, filters, previous.signature))
+                reload = last_good is None
+            if last_good is not None:
+                snap = session.Snapshot(settings, previous.tables, last_good.as_of, last_good,
+                                        previous.loaded_at, signature=previous.signature)
+                values = None
+            elif reload or previous is None or previous.tables is None:
                 snap = session.run(settings, filters, cache=self.cache, memo=self._memo)
                 values = filter_values(snap.tables)
             else:
                 from revops_tui.kpis.engine import compute
 
-                key = cache_key(settings, filters, file_signature(settings))
+                key = cache_key(settings, filters, signature)
                 results = self.cache.get(key)
                 if results is None:
                     # Same tables and as-of day: the Data Quality checks (never filtered) stand.
                     known = previous.results.quality if previous.settings == settings else None
                     results = compute(previous.tables, settings, previous.as_of, settings.months, filters,
                                       quality=known, memo=self._memo)
-                    if not results.errors:
-                        self.cache.put(key, results)
-                snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)
+                    session.cache_results(self.cache, key, results, settings, signature)
+                snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at,
+                                        signature=previous.signature)
                 values = None
         except Cancelled:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure is shown, the app keeps running
+        except BaseException as exc:  # any failure is shown, the app keeps running
+            from revops_tui.lazy import QUERY_FAILURES
+
+            if not isinstance(exc, QUERY_FAILURES):
+                raise
             if not worker.is_cancelled:
                 self.call_from_thread(self._work_failed, generation, _message(exc))
             return
         if worker.is_cancelled:
             return
-        self.call_from_thread(self._apply, generation, snap, values, reload, changed_at)
+        self.call_from_thread(self._apply, generation, snap, values, reload, changed_at, last_good is not None)
         if memo_path is not None:
             self._memo.save(memo_path, code_fingerprint())
 
@@ -501,6 +519,7 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.reload_pending = False
         self.problems = [message]
         self.refresh_chrome()
+        self.screen.refresh()  # all of it: a panic inside Polars writes its message over the screen
         self.notify(message, title="Could not load the data", severity="error", markup=False, timeout=10)
 
     def _apply_cached(self, generation: int, results, changed_at: dt.datetime | None) -> None:
@@ -536,10 +555,17 @@ class RevOpsApp(KeysInOrder, App[int]):
         return new_problems + new_errors
 
     def _apply(self, generation: int, snap: session.Snapshot, values: dict | None, reloaded: bool,
-               changed_at: dt.datetime | None = None) -> None:
+               changed_at: dt.datetime | None = None, last_good: bool = False) -> None:
         if generation != self.generation:  # stale: a newer filter or period change is under way
             return
         self.data_changed_at = changed_at
+        if last_good:  # another view of the last good files; the banner on the broken one stays
+            self.snapshot = snap
+            self.loading = False
+            self.reload_pending = False
+            self.breakdown_cache.clear()
+            self.broadcast()
+            return
         broken = self._keep_last_good(snap, reloaded)
         if broken is not None:
             self.loading = False

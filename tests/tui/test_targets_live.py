@@ -371,3 +371,55 @@ def test_a_watcher_event_for_the_files_a_reload_is_reading_does_not_restart_it(t
             await wait_ready(pilot, quality=False)
             assert not app.loading
     run(go())
+
+
+def test_a_view_change_while_a_file_is_broken_shows_only_numbers_of_the_good_files(tmp_path, run):
+    """A truncated file keeps the last good numbers; a filter picked meanwhile shows that view of
+    the same good files when it is known (banner kept), else its KPIs are unavailable: never
+    numbers read through the old file's metadata, and nothing is cached under the broken file."""
+    from revops_tui.cache import ResultsCache
+    from revops_tui.kpis.results import Filters
+
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    config = write_config(tmp_path / "cfg", data)
+    settings = settings_for(config)
+    cache = ResultsCache(tmp_path / "cache")
+    enterprise, latam = Filters.of(segment=["Enterprise"]), Filters.of(region=["LATAM"])
+
+    async def settle(pilot, app, filters):
+        app.set_filters(filters)
+        await wait_for(pilot, lambda: not app.loading and app.snapshot.results.filters == filters,
+                       timeout=15, what=f"results for {filters.as_dict()}")
+        await pilot.pause(0.1)
+
+    async def go():
+        app = make_app(settings, watch=True, cache=cache)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.pause(0.5)  # the watcher is up
+            everyone = card(app, "mrr").plain()
+            await settle(pilot, app, enterprise)
+            only_enterprise = card(app, "mrr").plain()
+            assert only_enterprise != everyone
+            await settle(pilot, app, Filters())
+            raw = (data / "subscriptions.parquet").read_bytes()
+            (data / "subscriptions.parquet").write_bytes(raw[:3000])
+            await wait_for(pilot, lambda: "last good numbers" in banner_text(app), timeout=8, what="the banner")
+            # a view of the good files already computed: shown, and the banner stays
+            await settle(pilot, app, enterprise)
+            assert card(app, "mrr").plain() == only_enterprise
+            assert "subscriptions.parquet" in banner_text(app) and "last good numbers" in banner_text(app)
+            assert session.cached(settings, enterprise, cache) is None  # not under the broken file
+            # back to everyone: the last good numbers again
+            await settle(pilot, app, Filters())
+            assert card(app, "mrr").plain() == everyone and "last good numbers" in banner_text(app)
+            # a view never computed: its KPIs cannot be read now, and the banner says why
+            await settle(pilot, app, latam)
+            assert "unavailable" in card(app, "mrr").plain()
+            assert "subscriptions.parquet" in banner_text(app)
+            # the next good write: the LATAM numbers
+            replace_atomically(pl.read_parquet(REPO / "data" / "subscriptions.parquet"), data / "subscriptions.parquet")
+            await wait_for(pilot, lambda: "unavailable" not in card(app, "mrr").plain() and banner_text(app) == "",
+                           timeout=10, what="the LATAM numbers")
+    run(go())
