@@ -30,6 +30,7 @@ inputs changed.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import gc
@@ -764,7 +765,10 @@ def run_app(settings: Settings, filters: Filters | None, notes: list[str]) -> in
     """
     age = _process_age()
     app = RevOpsApp(settings, filters, notes)
-    app.run()
+    # Our own loop: asyncio.run() would wait, after the app has ended, for a worker thread
+    # still inside a query (an object store that does not answer: minutes).
+    loop = asyncio.new_event_loop()
+    app.run(loop=loop)
     if os.environ.get("REVOPS_TUI_TIMINGS"):
         t = app.timings
         base = age or 0.0
@@ -774,7 +778,19 @@ def run_app(settings: Settings, filters: Filters | None, notes: list[str]) -> in
 
         print(f"revops-tui timings from process start: first frame {fmt(t.first_frame)}, "
               f"numbers {fmt(t.numbers)}, quality checks {fmt(t.quality)}", file=sys.stderr)
-    return app.return_code or 0
+    status = app.return_code or 0
+    deadline = time.monotonic() + 2.0  # a target being saved finishes in milliseconds
+    busy = [t for t in threading.enumerate() if t.is_alive() and not t.daemon and t is not threading.main_thread()]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in busy):
+        # A query still running (an object store that does not answer) would hold the exit
+        # until it ends; nothing it computes is kept, so leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    loop.close()
+    return status
 
 
 __all__ = ["RevOpsApp", "run_app", "filter_values", "HeaderState"]
