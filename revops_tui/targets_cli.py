@@ -53,7 +53,7 @@ def add_targets_parser(subparsers: Any) -> None:
     p_set = sub.add_parser(
         "set", help="set a KPI's target",
         description="Set a KPI's target, or its dated target for one month.",
-        epilog="VALUE accepts 12000, 12,000, 12k, 1.5M, 2B, $12k, 7.5%% (%% KPIs only). "
+        epilog="VALUE accepts 12000, 12,000, 12k, 1.5M, 2B, $12k, 7.5% (% KPIs only). "
                "For a negative value write `-- -3k` or --value=-3k.",
     )
     p_set.add_argument("kpi", metavar="KPI", help="KPI id, e.g. mrr or win_rate")

@@ -130,6 +130,22 @@ def test_unreadable_config_exits_2(capsys, tmp_path):
     assert code == 2 and "not valid TOML" in err
 
 
+def test_config_not_utf8_exits_2(capsys, tmp_path, data):
+    bad = tmp_path / "bin.toml"
+    bad.write_bytes(b"\xff\xfe garbage")
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--config", str(bad))
+        assert code == 2 and f"error: cannot read config {bad}: not UTF-8" in err, err
+
+
+def test_targets_file_not_utf8_exits_2(capsys, tmp_path, data):
+    (tmp_path / "config.toml").write_text(f'data = "{data}"\ntargets_file = "t.toml"\n')
+    (tmp_path / "t.toml").write_bytes(b"\xff\xfe garbage")
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--config", str(tmp_path / "config.toml"), "--as-of", "2024-02-15")
+        assert code == 2 and "t.toml: not UTF-8 text" in err, err
+
+
 def test_invalid_table_exits_2_but_prints_the_rest(capsys, data):
     (data / "leads.parquet").write_bytes(b"garbage")
     code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")

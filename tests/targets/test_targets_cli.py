@@ -256,3 +256,11 @@ def test_as_a_separate_process(tmp_path):
     bad = cli("targets", "set", "nope", "1")
     assert bad.returncode == 2 and "unknown KPI id 'nope'" in bad.stderr
     assert tomllib.loads((tmp_path / "targets.toml").read_text())["mrr"]["value"] == 1_500_000
+
+
+def test_set_help_shows_a_single_percent_sign():
+    result = subprocess.run([sys.executable, "-m", "revops_tui", "targets", "set", "--help"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
+    assert result.returncode == 0
+    assert "7.5% (% KPIs only)" in result.stdout and "%%" not in result.stdout
