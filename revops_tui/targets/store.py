@@ -363,6 +363,22 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _not_regular(st: os.stat_result) -> str | None:
+    """What the targets path is when it is not a regular file ("is a folder", ...)."""
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device"
+    if stat.S_ISSOCK(mode):
+        return "is a socket"
+    return "is a special file"
+
+
 def _no_write_bits(st: os.stat_result) -> bool:
     return stat.S_IMODE(st.st_mode) & 0o222 == 0
 
@@ -420,14 +436,15 @@ class TargetStore:
         return self.signature() != snapshot.signature
 
     def _read_bytes(self) -> tuple[bytes | None, os.stat_result | None]:
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
+        try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             return None, None
         try:
             st = os.fstat(fd)
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
+            kind = _not_regular(st)
+            if kind:
+                raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(self.path))
             chunks = []
             while True:
                 chunk = os.read(fd, 1 << 20)
@@ -507,8 +524,9 @@ class TargetStore:
         except OSError as exc:
             return f"the targets file {self.path} cannot be read: {exc.strerror or exc}"
         if st is not None:
-            if stat.S_ISDIR(st.st_mode):
-                return f"the targets file {self.path} is a folder"
+            kind = _not_regular(st)
+            if kind:
+                return f"the targets file {self.path} {kind}, not a regular file"
             if not os.access(self.path, os.W_OK) or _no_write_bits(st):
                 return f"the targets file {self.path} is read-only"
         if not os.access(folder, os.W_OK | os.X_OK) or _no_write_bits(folder_st):

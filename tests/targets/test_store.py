@@ -506,3 +506,23 @@ def test_a_symlinked_targets_file_is_saved_in_place(tmp_path):
     assert link.is_symlink()  # still a link, not replaced by a copy
     assert set(tomllib.loads(real.read_text())) == {"mrr", "nps"}
     assert (shared / "targets.toml.bak").exists() and (shared / HISTORY_NAME).exists()
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "targets.toml"
+    os.mkfifo(fifo)
+    store = TargetStore(fifo)
+    assert store.writable() == f"the targets file {fifo} is a FIFO, not a regular file"
+    snap = store.load()  # must not block
+    assert snap.error is not None and "is a FIFO, not a regular file" in snap.error
+    with pytest.raises(ReadOnlyError, match="not a regular file"):
+        store.set("mrr", 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.toml"]
+
+
+def test_a_device_is_not_a_regular_file():
+    from revops_tui.targets.store import _not_regular
+
+    device = os.stat_result((stat.S_IFCHR | 0o666, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    assert _not_regular(device) == "is a device"
+    assert _not_regular(os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, 0, 0, 0, 0))) is None

@@ -264,3 +264,29 @@ def test_set_help_shows_a_single_percent_sign():
                             env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
     assert result.returncode == 0
     assert "7.5% (% KPIs only)" in result.stdout and "%%" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_set_refuses_a_targets_path_that_is_not_a_regular_file(cfg, targets_path, kind):
+    if kind == "fifo":
+        os.mkfifo(targets_path)
+    else:
+        targets_path.mkdir()
+    folder = targets_path.parent
+    before = sorted(p.name for p in folder.iterdir())
+    for argv in (("targets", "set", "mrr", "5"), ("targets", "unset", "mrr"), ("targets", "list")):
+        code, _, err = run(*argv)
+        assert code == 2 and "not a regular file" in err, err
+    assert sorted(p.name for p in folder.iterdir()) == before  # no .bak, .lock or history
+    import stat as stat_module
+    mode = os.lstat(targets_path).st_mode
+    assert stat_module.S_ISFIFO(mode) if kind == "fifo" else stat_module.S_ISDIR(mode)
+
+
+def test_set_through_a_symlink_to_a_regular_file_still_works(cfg, targets_path, tmp_path):
+    real = tmp_path / "real.toml"
+    real.write_text("[mrr]\nvalue = 1\n", encoding="utf-8")
+    targets_path.symlink_to(real)
+    code, _, err = run("targets", "set", "nps", "5")
+    assert code == 0, err
+    assert targets_path.is_symlink() and set(tomllib.loads(real.read_text())) == {"mrr", "nps"}
