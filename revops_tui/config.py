@@ -7,6 +7,7 @@ its comments). Relative paths are relative to the config file's folder.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -138,6 +139,8 @@ class _Reader:
                 "strlist": "a list of strings",
             }[kind]
             raise self.fail(table, key, f"expected {expected}, found {value!r}")
+        if kind == "number" and not math.isfinite(value):  # TOML allows nan and inf
+            raise self.fail(table, key, f"expected a finite number, found {value!r}")
         return value
 
 
@@ -194,6 +197,9 @@ def _settings_from(path: Path, text: str, raw: dict[str, Any]) -> tuple[Settings
 
     metrics = r.section(("metrics",), {"gross_margin", "max_lifetime_months"})
     gross_margin = r.get(("metrics",), metrics, "gross_margin", "number", d.gross_margin)
+    if not 0 < gross_margin <= 1:
+        raise r.fail(("metrics",), "gross_margin",
+                     f"must be a fraction in (0, 1] (0.8 for 80%), found {gross_margin}")
     lifetime = r.get(("metrics",), metrics, "max_lifetime_months", "number", d.max_lifetime_months)
     if lifetime <= 0:
         raise r.fail(("metrics",), "max_lifetime_months", f"must be > 0, found {lifetime}")
