@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=300)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--months", type=int, default=36)
+    demo.add_argument("--force", action="store_true",
+                      help="write even when OUT already holds tables (their NAME.parquet files are replaced)")
 
     from revops_tui.targets_cli import add_targets_parser
 
@@ -253,6 +255,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.customers < 1 or args.months < 1:
         raise InputError("--customers and --months must be at least 1")
+    existing = _existing_tables(Path(args.out))
+    if existing and not args.force:
+        raise InputError(
+            f"{args.out} already holds {', '.join(existing)}; not overwriting "
+            "(use another folder, or --force to replace them)"
+        )
     try:
         counts = generate(Path(args.out), customers=args.customers, seed=args.seed, months=args.months)
     except OSError as exc:
@@ -260,6 +268,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for table, rows in counts.items():
         print(f"{table:20} {rows:>12,} rows")
     return EXIT_OK
+
+
+def _existing_tables(folder: Path) -> list[str]:
+    """The contract's tables already in `folder` (NAME.parquet files or NAME/ folders)."""
+    from revops_tui.contract import TABLES
+
+    found = []
+    for name in TABLES:
+        for candidate in (folder / f"{name}.parquet", folder / name):
+            if candidate.exists() or candidate.is_symlink():
+                found.append(candidate.name + ("/" if candidate.is_dir() else ""))
+    return found
 
 
 def cmd_app(args: argparse.Namespace) -> int:

@@ -189,3 +189,18 @@ def test_demo_data_command(capsys, tmp_path):
     code, out, _ = run(capsys, "demo-data", str(tmp_path / "demo"), "--customers", "40", "--months", "6")
     assert code == 0 and "subscriptions" in out
     assert pl.read_parquet(tmp_path / "demo" / "customers.parquet").height >= 40
+
+
+def test_demo_data_refuses_to_overwrite_tables_without_force(capsys, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "customers.parquet").write_bytes(b"real export")
+    (out / "usage").mkdir()
+    (out / "notes.txt").write_text("x")
+    code, _, err = run(capsys, "demo-data", str(out), "--customers", "20", "--months", "3")
+    assert code == 2 and "customers.parquet" in err and "usage/" in err and "--force" in err
+    assert (out / "customers.parquet").read_bytes() == b"real export"
+    assert sorted(p.name for p in out.iterdir()) == ["customers.parquet", "notes.txt", "usage"]
+    code, _, err = run(capsys, "demo-data", str(out), "--customers", "20", "--months", "3", "--force")
+    assert code == 0, err
+    assert pl.read_parquet(out / "customers.parquet").height >= 20
