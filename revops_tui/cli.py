@@ -96,7 +96,10 @@ def _snapshot(args: argparse.Namespace):
     settings, notes = session.settings_from_options(args.config, args.data, args.as_of, args.months)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    snap = session.run(settings, _filters(args))
+    try:
+        snap = session.run(settings, _filters(args), strict_filters=True)
+    except session.UnknownFilterValue as exc:
+        raise InputError(str(exc)) from None
     failed = session.validation_problems(snap.tables)
     for name, message in snap.tables.problems.items():
         print(("error: " if name in failed else "note: ") + message, file=sys.stderr)

@@ -65,9 +65,9 @@ def test_report_json_shape(capsys, data):
 
 def test_report_json_with_filters(capsys, data):
     code, out, _ = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--segment", "SMB",
-                       "--segment", "Mid", "--owner", "ann", "--format", "json")
-    doc = json.loads(out)
-    assert doc["filters"] == {"segment": ["Mid", "SMB"], "owner": ["ann"]}
+                       "--segment", "Enterprise", "--owner", "ann", "--format", "json")
+    doc = json.loads(out)  # owner: no opportunities table, so "ann" cannot be judged unknown
+    assert doc["filters"] == {"segment": ["Enterprise", "SMB"], "owner": ["ann"]}
     mrr = next(k for k in doc["kpis"] if k["id"] == "mrr")
     assert mrr["value"] == 100.0 and mrr["not_filtered_by"] == ["owner"]
 
@@ -204,3 +204,28 @@ def test_demo_data_refuses_to_overwrite_tables_without_force(capsys, tmp_path):
     code, _, err = run(capsys, "demo-data", str(out), "--customers", "20", "--months", "3", "--force")
     assert code == 0, err
     assert pl.read_parquet(out / "customers.parquet").height >= 20
+
+
+@pytest.mark.parametrize("command", ["report", "check"])
+def test_filter_value_not_in_the_data_exits_2(capsys, data, command):
+    code, out, err = run(capsys, command, "--data", str(data), "--as-of", "2024-02-15", "--segment", "enterprise")
+    assert code == 2 and out == ""
+    assert "--segment 'enterprise' matches no row of the data (did you mean 'Enterprise'?)" in err
+    assert "segment values: Enterprise, SMB" in err
+    code, _, err = run(capsys, command, "--data", str(data), "--as-of", "2024-02-15", "--segment", "Enterprise")
+    assert code == 0, err  # exact match (case-sensitive) works
+
+
+def test_filter_values_come_from_every_table_a_filter_applies_to(data):
+    from revops_tui.config import Settings
+    from revops_tui.kpis.filters import filter_values, unknown_filter_values
+    from revops_tui.kpis.results import Filters
+    from revops_tui.loading import load_tables
+
+    frame("leads", [{"lead_id": "l1", "created_at": "2024-01-02", "channel": "webinar"}]) \
+        .collect().write_parquet(data / "leads.parquet")
+    values = filter_values(load_tables(Settings(data=data)))
+    assert values["channel"] == ["events", "organic", "webinar"]  # customers' and leads' channels
+    assert values["owner"] == []  # no opportunities or quotas: owner cannot be judged
+    assert unknown_filter_values(Filters.of(channel=["webinar"], owner=["anyone"]), values) is None
+    assert "did you mean 'organic'" in unknown_filter_values(Filters.of(channel=["organc"]), values)
