@@ -108,13 +108,16 @@ def _snapshot(args: argparse.Namespace):
     return snap, bool(failed or snap.results.errors)
 
 
-def _targets(settings) -> tuple[dict, str | None]:
-    from revops_tui.targets_cli import targets_for
+def _targets(settings, strict: bool = False) -> tuple[dict, str | None, int]:
+    """(targets, error, unusable entries). With strict, entries of known KPIs that cannot be
+    used are errors (`check` would silently lose their alerts), else warnings."""
+    from revops_tui.targets import TargetStore
 
-    targets, notes, error = targets_for(settings)
-    for note in notes:
-        print(f"warning: {note}", file=sys.stderr)
-    return targets, error
+    snapshot = TargetStore.from_settings(settings).load()
+    for note in snapshot.warnings:
+        unusable = strict and note in snapshot.invalid
+        print(f"{'error' if unusable else 'warning'}: {note}", file=sys.stderr)
+    return snapshot.targets, snapshot.error, len(snapshot.invalid) if strict else 0
 
 
 def _status(result: KpiResult, targets: dict, month: str | None = None) -> tuple[float | None, str]:
@@ -210,7 +213,7 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     snap, failed = _snapshot(args)
-    targets, error = _targets(snap.settings)
+    targets, error, _ = _targets(snap.settings)
     if error:
         print(f"error: {error}", file=sys.stderr)
         failed = True
@@ -233,7 +236,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from revops_tui.targets.status import AT_RISK, OFF_TRACK, SYMBOLS
 
     snap, failed = _snapshot(args)
-    targets, error = _targets(snap.settings)
+    targets, error, unusable = _targets(snap.settings, strict=True)
     if error:
         raise InputError(error)
     currency = snap.settings.currency
@@ -248,7 +251,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f" (target {format_value(target, kpi.unit, currency)}, {targets[kpi.id].direction} is better)"
             )
     print(f"as of {snap.as_of.isoformat()}: {off} off track", file=sys.stderr)
-    if failed:
+    if unusable:
+        print(f"error: {unusable} target entr{'y' if unusable == 1 else 'ies'} cannot be used "
+              f"(those KPIs are not checked); fix {snap.settings.targets_file}", file=sys.stderr)
+    if failed or unusable:
         return EXIT_INPUT
     return EXIT_ALERT if off else EXIT_OK
 

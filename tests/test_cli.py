@@ -229,3 +229,30 @@ def test_filter_values_come_from_every_table_a_filter_applies_to(data):
     assert values["owner"] == []  # no opportunities or quotas: owner cannot be judged
     assert unknown_filter_values(Filters.of(channel=["webinar"], owner=["anyone"]), values) is None
     assert "did you mean 'organic'" in unknown_filter_values(Filters.of(channel=["organc"]), values)
+
+
+@pytest.mark.parametrize("entry, key", [
+    ('value = "abc"', "value must be a number"),
+    ('value = 1000\ndirection = "up"', "direction must be 'higher' or 'lower', found 'up'"),
+    ("value = 1000\ntolerance = -1", "tolerance must be"),
+    ('value = 1000\nmonths = {"2026-13" = 5}', "month must be YYYY-MM"),
+])
+def test_check_exits_2_on_an_unusable_target_entry(capsys, data, tmp_path, entry, key):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f"[mrr]\n{entry}\n")
+    code, _, err = run(capsys, "check", "--config", str(config))
+    assert code == 2, err
+    assert f"error: {targets}:" in err and "[mrr]" in err and key in err
+    code, _, err = run(capsys, "report", "--config", str(config))
+    assert code == 0 and "warning: " in err and key in err  # report only warns
+
+
+def test_check_only_warns_on_unknown_keys_and_ids(capsys, data, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    (tmp_path / "targets.toml").write_text('[mrr]\nvalue = 100\nnote = "x"\n[nosuchkpi]\nvalue = 1\n')
+    code, _, err = run(capsys, "check", "--config", str(config))
+    assert code == 0 and "warning: " in err and "unknown key 'note'" in err and "nosuchkpi" in err
+    assert "error" not in err

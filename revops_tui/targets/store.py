@@ -163,6 +163,7 @@ class TargetsSnapshot:
     warnings: list[str] = field(default_factory=list)
     signature: tuple[int, int, int] | None = None
     error: str | None = None
+    invalid: list[str] = field(default_factory=list)  # the warnings about unusable entries
 
     @property
     def ok(self) -> bool:
@@ -311,9 +312,18 @@ def target_from_table(kpi_id: str, table: Any, kpi: Kpi | None,
     return Target(kpi_id, value, direction, float(tolerance), months, updated_at, updated_by, extra)
 
 
-def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path,
-                     catalog: Mapping[str, Kpi]) -> tuple[dict[str, Target], list[str]]:
-    """Targets of the catalog's KPIs, and warnings naming file, line and key."""
+# Keys whose bad value makes a KPI's target unusable (None: the entry as a whole).
+_TARGET_KEYS = {None, "value", "direction", "tolerance", "months"}
+
+
+def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path, catalog: Mapping[str, Kpi],
+                     invalid: list[str] | None = None) -> tuple[dict[str, Target], list[str]]:
+    """Targets of the catalog's KPIs, and warnings naming file, line and key.
+
+    Warnings about an entry of a known KPI that cannot be used as written (a bad value,
+    direction, tolerance or month) are also appended to `invalid`; unknown keys and KPI ids
+    are only warnings.
+    """
     targets: dict[str, Target] = {}
     warnings: list[str] = []
     for kpi_id, table in doc.items():
@@ -329,6 +339,8 @@ def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path,
             line = _line_of(text, _id, key)
             where = f"{path}:{line}" if line else f"{path}"
             warnings.append(f"{where}: [{_id}] {message}")
+            if invalid is not None and key in _TARGET_KEYS:
+                invalid.append(warnings[-1])
 
         target = target_from_table(kpi_id, table, catalog[kpi_id], warn)
         if target is not None:
@@ -476,7 +488,7 @@ class TargetStore:
             snap.error = str(exc)
             return snap
         snap.targets, snap.warnings = targets_from_doc(
-            doc, data.decode("utf-8"), self.path, self.catalog)
+            doc, data.decode("utf-8"), self.path, self.catalog, snap.invalid)
         return snap
 
     def get(self, kpi_id: str) -> Target | None:
