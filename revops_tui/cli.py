@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import datetime
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print every KPI", description="Print every KPI of the catalog.")
     _data_options(report)
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output ('-': standard output)")
 
     check = sub.add_parser(
         "check", help="exit 1 when a KPI is off track (for cron and alerts)",
@@ -220,14 +221,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     currency = snap.settings.currency
     render = {"json": report_json, "csv": lambda r, c, t: report_csv(r), "table": report_table}[args.format]
     text = render(snap.results, currency, targets)
-    if args.output:
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
-    if args.format == "table" or args.output:
+    if args.format == "table" or to_file:
         print(f"as-of day used: {snap.as_of.isoformat()}", file=sys.stderr)
     return EXIT_INPUT if failed else EXIT_OK
 
@@ -311,6 +313,21 @@ def log_path() -> Path:
     return Path(user_log_dir("revops-tui")) / "revops-tui.log"
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
+
+
+def _broken_pipe() -> int:
+    """The reader of standard output went away (`report | head -1`): stop quietly, like a
+    process ended by SIGPIPE; the rest of the output goes nowhere so exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (tests)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -319,8 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "targets":
             from revops_tui.targets_cli import run_targets
 
-            return run_targets(args)
-        return commands[args.command](args)
+            code = run_targets(args)
+            sys.stdout.flush()
+            return code
+        code = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _broken_pipe()
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT

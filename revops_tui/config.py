@@ -70,6 +70,8 @@ def parse_as_of(value: str) -> str:
     if text in ("latest", "today"):
         return text
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat also takes 20260105
+            raise ValueError(text)
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise ValueError(
@@ -87,6 +89,11 @@ def _line_of(text: str, table: tuple[str, ...], key: str) -> int | None:
             current = tuple(p.strip().strip("\"'") for p in header.group(1).split("."))
             continue
         if current == table and key_re.match(line):
+            return number
+    # no `key = ...`: the key may be a table of its own, [table.key]
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header and tuple(p.strip().strip("\"'") for p in header.group(1).split(".")) == (*table, key):
             return number
     return None
 
@@ -110,9 +117,7 @@ class _Reader:
         for part in table:
             node = node.get(part, {})
         if not isinstance(node, dict):
-            raise ConfigError(
-                f"{self.path}: '{'.'.join(table)}' must be a table like [{'.'.join(table)}]"
-            )
+            raise self.fail(table[:-1], table[-1], f"must be a table like [{'.'.join(table)}]")
         if allowed is not None:
             for key in node:
                 if key not in allowed:

@@ -256,3 +256,40 @@ def test_check_only_warns_on_unknown_keys_and_ids(capsys, data, tmp_path):
     code, _, err = run(capsys, "check", "--config", str(config))
     assert code == 0 and "warning: " in err and "unknown key 'note'" in err and "nosuchkpi" in err
     assert "error" not in err
+
+
+def test_report_output_dash_is_standard_output(capsys, data, tmp_path):
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json",
+                         "--output", "-")
+    assert code == 0, err
+    assert json.loads(out)["as_of"] == "2024-02-15" and not (tmp_path / "-").exists()
+
+
+def test_broken_pipe_exits_quietly_like_sigpipe(data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    for argv in (["report", "--format", "json"], ["report"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before anything is written
+        proc = subprocess.run([sys.executable, "-m", "revops_tui", *argv, "--data", str(data),
+                               "--as-of", "2024-02-15"], stdout=write, stderr=subprocess.PIPE, env=env,
+                              cwd=tmp_path, text=True)
+        os.close(write)
+        assert proc.returncode == 141, proc.stderr
+        assert "Error" not in proc.stderr and "unexpected" not in proc.stderr
+    assert not (tmp_path / "state").exists()  # nothing logged
+
+
+@pytest.mark.parametrize("value", ["20260105", "2026-1-5"])
+def test_as_of_must_be_yyyy_mm_dd(capsys, data, tmp_path, value):
+    code, _, err = run(capsys, "report", "--data", str(data), "--as-of", value)
+    assert code == 2 and "YYYY-MM-DD" in err
+    config = tmp_path / "config.toml"
+    config.write_text(f'as_of = "{value}"\n')
+    code, _, err = run(capsys, "report", "--config", str(config))
+    assert code == 2 and f"{config}:1: key 'as_of'" in err

@@ -104,3 +104,25 @@ def test_numbers_must_be_finite(tmp_path, text, key):
     path = write(tmp_path, "# cfg\n" + text)
     with pytest.raises(ConfigError, match=rf"^{path}:\d: key '{key}': expected a finite number"):
         load_settings(path)
+
+
+@pytest.mark.parametrize("text, where", [
+    ('data = "d"\nstorage = "x"\n', ":2: key 'storage': must be a table like [storage]"),
+    ('data = "d"\n[columns]\ncustomers = "x"\n', ":3: key 'columns.customers': must be a table"),
+    ('data = "d"\n[metrics]\n[stages]\nopen = ["a"]\nmetrics = 1\n', None),
+])
+def test_errors_about_tables_name_the_line(tmp_path, text, where):
+    path = write(tmp_path, text)
+    if where is None:  # `metrics = 1` inside [stages] is an unknown key of [stages], not the table
+        _, notes = load_settings(path)
+        assert any("'stages.metrics'" in n and ":5:" in n for n in notes)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith(f"{path}{where}")
+
+
+def test_unknown_columns_table_warning_names_the_line(tmp_path):
+    path = write(tmp_path, 'data = "d"\n\n[columns.nosuchtable]\na = "b"\n')
+    _, notes = load_settings(path)
+    assert notes == [f"{path}:3: key 'columns.nosuchtable' is not a known setting (ignored)"]

@@ -198,7 +198,21 @@ def _toml_number(value: float) -> int | float:
 
 
 def _line_of(text: str, table: str, key: str | None = None) -> int | None:
-    """1-based line of `[table]` (key None) or of `key = ...` inside it."""
+    """1-based line of `[table]` (key None) or of `key = ...` inside it.
+
+    A key "months.M" is the month M in [table.months], else the line of `months`.
+    """
+    if key is not None and key.startswith("months."):
+        month = key.split(".", 1)[1]
+        month_re = re.compile(rf"""^\s*["']?{re.escape(month)}["']?\s*=""")
+        sub: list[str] | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            m = re.match(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
+            if m:
+                sub = [p.strip().strip("\"'") for p in m.group(1).split(".")]
+            elif sub == [table, "months"] and month_re.match(line):
+                return number
+        key = "months"
     current: str | None = None
     header_line = None
     header_re = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -287,10 +301,10 @@ def target_from_table(kpi_id: str, table: Any, kpi: Kpi | None,
         try:
             month = parse_month(key)
         except ValueError as exc:
-            _warn("months", f"months: {exc}; ignored")
+            _warn(f"months.{key}", f"months: {exc}; ignored")
             continue
         if not _is_number(month_value):
-            _warn("months", f"months.{key} must be a number, found {month_value!r}; ignored")
+            _warn(f"months.{key}", f"months.{key} must be a number, found {month_value!r}; ignored")
             continue
         months[month] = float(month_value)
     updated_at = table.get("updated_at")
@@ -339,7 +353,7 @@ def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path, catalog: Map
             line = _line_of(text, _id, key)
             where = f"{path}:{line}" if line else f"{path}"
             warnings.append(f"{where}: [{_id}] {message}")
-            if invalid is not None and key in _TARGET_KEYS:
+            if invalid is not None and (key in _TARGET_KEYS or key.startswith("months.")):
                 invalid.append(warnings[-1])
 
         target = target_from_table(kpi_id, table, catalog[kpi_id], warn)
@@ -633,7 +647,7 @@ class TargetStore:
 
     def _unknown(self, kpi_id: str) -> UnknownKpiError:
         hint = difflib.get_close_matches(kpi_id, list(self.catalog), n=3)
-        also = f"; did you mean {', '.join(hint)}?" if hint else "; `revops-tui report` lists the ids"
+        also = f"; did you mean {', '.join(hint)}?" if hint else "; the ids are the \"id\" fields of `revops-tui report --format json`"
         return UnknownKpiError(f"unknown KPI id '{kpi_id}'{also}", self.path)
 
     @contextmanager

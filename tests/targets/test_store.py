@@ -526,3 +526,14 @@ def test_a_device_is_not_a_regular_file():
     device = os.stat_result((stat.S_IFCHR | 0o666, 0, 0, 0, 0, 0, 0, 0, 0, 0))
     assert _not_regular(device) == "is a device"
     assert _not_regular(os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, 0, 0, 0, 0))) is None
+
+
+def test_a_bad_dated_month_is_reported_on_its_line(store, path):
+    write(path, '# targets\n\n[mrr]\nvalue = 5\n\n[mrr.months]\n"2026-12" = 6\n"2026-13" = 7\n"2027-01" = "x"\n')
+    snap = store.load()
+    bad_month = next(w for w in snap.warnings if "2026-13" in w)
+    bad_value = next(w for w in snap.warnings if "2027-01" in w)
+    assert bad_month.startswith(f"{path}:8: [mrr]") and bad_value.startswith(f"{path}:9: [mrr]")
+    assert snap.invalid == [bad_month, bad_value]
+    write(path, '[mrr]\nvalue = 5\nmonths = { "2026-13" = 7 }\n')
+    assert store.load().warnings[0].startswith(f"{path}:3: [mrr]")  # inline table: the `months` line

@@ -290,3 +290,18 @@ def test_set_through_a_symlink_to_a_regular_file_still_works(cfg, targets_path, 
     code, _, err = run("targets", "set", "nps", "5")
     assert code == 0, err
     assert targets_path.is_symlink() and set(tomllib.loads(real.read_text())) == {"mrr", "nps"}
+
+
+@pytest.mark.parametrize("argv", [("targets", "set", "mrr", "5", "--month", "2026-1"),
+                                  ("targets", "unset", "mrr", "--month", "2026-1")])
+def test_month_option_must_be_yyyy_mm(cfg, targets_path, argv):
+    targets_path.write_text("[mrr]\nvalue = 1\n", encoding="utf-8")
+    before = targets_path.read_bytes()
+    code, _, err = run(*argv)
+    assert code == 2 and "--month must be YYYY-MM" in err and "'2026-1'" in err
+    assert targets_path.read_bytes() == before
+
+
+def test_unknown_kpi_id_points_at_what_lists_the_ids(cfg):
+    code, _, err = run("targets", "set", "zzzzzz", "5")
+    assert code == 2 and "`revops-tui report --format json`" in err and "`revops-tui report` lists" not in err
