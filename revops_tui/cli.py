@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import datetime
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print every KPI", description="Print every KPI of the catalog.")
     _data_options(report)
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output ('-': standard output)")
 
     check = sub.add_parser(
         "check", help="exit 1 when a KPI is off track (for cron and alerts)",
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=300)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--months", type=int, default=36)
+    demo.add_argument("--force", action="store_true",
+                      help="write even when OUT already holds tables (their NAME.parquet files are replaced)")
 
     from revops_tui.targets_cli import add_targets_parser
 
@@ -94,7 +97,10 @@ def _snapshot(args: argparse.Namespace):
     settings, notes = session.settings_from_options(args.config, args.data, args.as_of, args.months)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    snap = session.run(settings, _filters(args))
+    try:
+        snap = session.run(settings, _filters(args), strict_filters=True)
+    except session.UnknownFilterValue as exc:
+        raise InputError(str(exc)) from None
     failed = session.validation_problems(snap.tables)
     for name, message in snap.tables.problems.items():
         print(("error: " if name in failed else "note: ") + message, file=sys.stderr)
@@ -103,13 +109,16 @@ def _snapshot(args: argparse.Namespace):
     return snap, bool(failed or snap.results.errors)
 
 
-def _targets(settings) -> tuple[dict, str | None]:
-    from revops_tui.targets_cli import targets_for
+def _targets(settings, strict: bool = False) -> tuple[dict, str | None, int]:
+    """(targets, error, unusable entries). With strict, entries of known KPIs that cannot be
+    used are errors (`check` would silently lose their alerts), else warnings."""
+    from revops_tui.targets import TargetStore
 
-    targets, notes, error = targets_for(settings)
-    for note in notes:
-        print(f"warning: {note}", file=sys.stderr)
-    return targets, error
+    snapshot = TargetStore.from_settings(settings).load()
+    for note in snapshot.warnings:
+        unusable = strict and note in snapshot.invalid
+        print(f"{'error' if unusable else 'warning'}: {note}", file=sys.stderr)
+    return snapshot.targets, snapshot.error, len(snapshot.invalid) if strict else 0
 
 
 def _status(result: KpiResult, targets: dict, month: str | None = None) -> tuple[float | None, str]:
@@ -205,21 +214,22 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     snap, failed = _snapshot(args)
-    targets, error = _targets(snap.settings)
+    targets, error, _ = _targets(snap.settings)
     if error:
         print(f"error: {error}", file=sys.stderr)
         failed = True
     currency = snap.settings.currency
     render = {"json": report_json, "csv": lambda r, c, t: report_csv(r), "table": report_table}[args.format]
     text = render(snap.results, currency, targets)
-    if args.output:
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
-    if args.format == "table" or args.output:
+    if args.format == "table" or to_file:
         print(f"as-of day used: {snap.as_of.isoformat()}", file=sys.stderr)
     return EXIT_INPUT if failed else EXIT_OK
 
@@ -228,7 +238,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from revops_tui.targets.status import AT_RISK, OFF_TRACK, SYMBOLS
 
     snap, failed = _snapshot(args)
-    targets, error = _targets(snap.settings)
+    targets, error, unusable = _targets(snap.settings, strict=True)
     if error:
         raise InputError(error)
     currency = snap.settings.currency
@@ -243,7 +253,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f" (target {format_value(target, kpi.unit, currency)}, {targets[kpi.id].direction} is better)"
             )
     print(f"as of {snap.as_of.isoformat()}: {off} off track", file=sys.stderr)
-    if failed:
+    if unusable:
+        print(f"error: {unusable} target entr{'y' if unusable == 1 else 'ies'} cannot be used "
+              f"(those KPIs are not checked); fix {snap.settings.targets_file}", file=sys.stderr)
+    if failed or unusable:
         return EXIT_INPUT
     return EXIT_ALERT if off else EXIT_OK
 
@@ -253,6 +266,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.customers < 1 or args.months < 1:
         raise InputError("--customers and --months must be at least 1")
+    existing = _existing_tables(Path(args.out))
+    if existing and not args.force:
+        raise InputError(
+            f"{args.out} already holds {', '.join(existing)}; not overwriting "
+            "(use another folder, or --force to replace them)"
+        )
     try:
         counts = generate(Path(args.out), customers=args.customers, seed=args.seed, months=args.months)
     except OSError as exc:
@@ -260,6 +279,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for table, rows in counts.items():
         print(f"{table:20} {rows:>12,} rows")
     return EXIT_OK
+
+
+def _existing_tables(folder: Path) -> list[str]:
+    """The contract's tables already in `folder` (NAME.parquet files or NAME/ folders)."""
+    from revops_tui.contract import TABLES
+
+    found = []
+    for name in TABLES:
+        for candidate in (folder / f"{name}.parquet", folder / name):
+            if candidate.exists() or candidate.is_symlink():
+                found.append(candidate.name + ("/" if candidate.is_dir() else ""))
+    return found
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -282,6 +313,21 @@ def log_path() -> Path:
     return Path(user_log_dir("revops-tui")) / "revops-tui.log"
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
+
+
+def _broken_pipe() -> int:
+    """The reader of standard output went away (`report | head -1`): stop quietly, like a
+    process ended by SIGPIPE; the rest of the output goes nowhere so exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (tests)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -290,8 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "targets":
             from revops_tui.targets_cli import run_targets
 
-            return run_targets(args)
-        return commands[args.command](args)
+            code = run_targets(args)
+            sys.stdout.flush()
+            return code
+        code = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _broken_pipe()
     except (ConfigError, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -7,6 +7,7 @@ its comments). Relative paths are relative to the config file's folder.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,8 @@ def parse_as_of(value: str) -> str:
     if text in ("latest", "today"):
         return text
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # fromisoformat also takes 20260105
+            raise ValueError(text)
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
         raise ValueError(
@@ -86,6 +89,11 @@ def _line_of(text: str, table: tuple[str, ...], key: str) -> int | None:
             current = tuple(p.strip().strip("\"'") for p in header.group(1).split("."))
             continue
         if current == table and key_re.match(line):
+            return number
+    # no `key = ...`: the key may be a table of its own, [table.key]
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header and tuple(p.strip().strip("\"'") for p in header.group(1).split(".")) == (*table, key):
             return number
     return None
 
@@ -109,9 +117,7 @@ class _Reader:
         for part in table:
             node = node.get(part, {})
         if not isinstance(node, dict):
-            raise ConfigError(
-                f"{self.path}: '{'.'.join(table)}' must be a table like [{'.'.join(table)}]"
-            )
+            raise self.fail(table[:-1], table[-1], f"must be a table like [{'.'.join(table)}]")
         if allowed is not None:
             for key in node:
                 if key not in allowed:
@@ -138,6 +144,8 @@ class _Reader:
                 "strlist": "a list of strings",
             }[kind]
             raise self.fail(table, key, f"expected {expected}, found {value!r}")
+        if kind == "number" and not math.isfinite(value):  # TOML allows nan and inf
+            raise self.fail(table, key, f"expected a finite number, found {value!r}")
         return value
 
 
@@ -156,15 +164,19 @@ def load_settings(path: Path | str | None) -> tuple[Settings, list[str]]:
         return Settings(), []
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read config {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 text: {exc}") from None
     return _settings_from(path, text, raw)
 
 
@@ -190,6 +202,9 @@ def _settings_from(path: Path, text: str, raw: dict[str, Any]) -> tuple[Settings
 
     metrics = r.section(("metrics",), {"gross_margin", "max_lifetime_months"})
     gross_margin = r.get(("metrics",), metrics, "gross_margin", "number", d.gross_margin)
+    if not 0 < gross_margin <= 1:
+        raise r.fail(("metrics",), "gross_margin",
+                     f"must be a fraction in (0, 1] (0.8 for 80%), found {gross_margin}")
     lifetime = r.get(("metrics",), metrics, "max_lifetime_months", "number", d.max_lifetime_months)
     if lifetime <= 0:
         raise r.fail(("metrics",), "max_lifetime_months", f"must be > 0, found {lifetime}")

@@ -37,14 +37,25 @@ def load(settings: Settings) -> tuple[Tables, dt.date]:
     return tables, resolve_as_of(settings.as_of, tables)
 
 
+class UnknownFilterValue(ValueError):
+    """A filter value that matches no row of the data (the message lists the values that do)."""
+
+
 def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache | None = None,
-        memo: Memo | None = None) -> Snapshot:
+        memo: Memo | None = None, strict_filters: bool = False) -> Snapshot:
     """Load and compute every KPI (results from the cache when its key matches; with a memo, only
-    the queries whose tables changed since the last compute run)."""
+    the queries whose tables changed since the last compute run). With strict_filters, a filter
+    value found nowhere in the data raises UnknownFilterValue before anything is computed."""
     filters = filters or Filters()
     signature = file_signature(settings)
     key = cache_key(settings, filters, signature) if cache else None
     tables, as_of = load(settings)
+    if strict_filters and filters.active():
+        from revops_tui.kpis.filters import filter_values, unknown_filter_values
+
+        problem = unknown_filter_values(filters, filter_values(tables))
+        if problem:
+            raise UnknownFilterValue(problem)
     results = cache.get(key) if cache else None
     if results is None:
         results = compute(tables, settings, as_of, settings.months, filters, memo=memo)

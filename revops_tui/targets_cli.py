@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -53,7 +54,7 @@ def add_targets_parser(subparsers: Any) -> None:
     p_set = sub.add_parser(
         "set", help="set a KPI's target",
         description="Set a KPI's target, or its dated target for one month.",
-        epilog="VALUE accepts 12000, 12,000, 12k, 1.5M, 2B, $12k, 7.5%% (%% KPIs only). "
+        epilog="VALUE accepts 12000, 12,000, 12k, 1.5M, 2B, $12k, 7.5% (% KPIs only). "
                "For a negative value write `-- -3k` or --value=-3k.",
     )
     p_set.add_argument("kpi", metavar="KPI", help="KPI id, e.g. mrr or win_rate")
@@ -74,6 +75,14 @@ def add_targets_parser(subparsers: Any) -> None:
     config_option(p_unset)
 
     parser.set_defaults(func=run_targets)
+
+
+def _month(text: str) -> str:
+    """--month: exactly YYYY-MM, as the help says."""
+    if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
+        shown = text.strip() or "(empty)"
+        raise ValueError(f"--month must be YYYY-MM (for example 2025-03), not {shown!r}")
+    return parse_month(text)
 
 
 def _fail(message: str, err: TextIO) -> int:
@@ -173,7 +182,7 @@ def _set(store: TargetStore, args: argparse.Namespace, out: TextIO, err: TextIO)
     try:
         direction = parse_direction(args.direction) if args.direction is not None else None
         tolerance = parse_tolerance(args.tolerance) if args.tolerance is not None else None
-        month = parse_month(args.month) if args.month is not None else None
+        month = _month(args.month) if args.month is not None else None
     except ValueError as exc:
         return _fail(str(exc), err)
     snapshot = store.load()
@@ -200,7 +209,7 @@ def _set(store: TargetStore, args: argparse.Namespace, out: TextIO, err: TextIO)
 def _unset(store: TargetStore, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     kpi_id = args.kpi
     try:
-        month = parse_month(args.month) if args.month is not None else None
+        month = _month(args.month) if args.month is not None else None
     except ValueError as exc:
         return _fail(str(exc), err)
     snapshot = store.load()

@@ -65,9 +65,9 @@ def test_report_json_shape(capsys, data):
 
 def test_report_json_with_filters(capsys, data):
     code, out, _ = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--segment", "SMB",
-                       "--segment", "Mid", "--owner", "ann", "--format", "json")
-    doc = json.loads(out)
-    assert doc["filters"] == {"segment": ["Mid", "SMB"], "owner": ["ann"]}
+                       "--segment", "Enterprise", "--owner", "ann", "--format", "json")
+    doc = json.loads(out)  # owner: no opportunities table, so "ann" cannot be judged unknown
+    assert doc["filters"] == {"segment": ["Enterprise", "SMB"], "owner": ["ann"]}
     mrr = next(k for k in doc["kpis"] if k["id"] == "mrr")
     assert mrr["value"] == 100.0 and mrr["not_filtered_by"] == ["owner"]
 
@@ -130,6 +130,22 @@ def test_unreadable_config_exits_2(capsys, tmp_path):
     assert code == 2 and "not valid TOML" in err
 
 
+def test_config_not_utf8_exits_2(capsys, tmp_path, data):
+    bad = tmp_path / "bin.toml"
+    bad.write_bytes(b"\xff\xfe garbage")
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--config", str(bad))
+        assert code == 2 and f"error: cannot read config {bad}: not UTF-8" in err, err
+
+
+def test_targets_file_not_utf8_exits_2(capsys, tmp_path, data):
+    (tmp_path / "config.toml").write_text(f'data = "{data}"\ntargets_file = "t.toml"\n')
+    (tmp_path / "t.toml").write_bytes(b"\xff\xfe garbage")
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--config", str(tmp_path / "config.toml"), "--as-of", "2024-02-15")
+        assert code == 2 and "t.toml: not UTF-8 text" in err, err
+
+
 def test_invalid_table_exits_2_but_prints_the_rest(capsys, data):
     (data / "leads.parquet").write_bytes(b"garbage")
     code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
@@ -173,3 +189,107 @@ def test_demo_data_command(capsys, tmp_path):
     code, out, _ = run(capsys, "demo-data", str(tmp_path / "demo"), "--customers", "40", "--months", "6")
     assert code == 0 and "subscriptions" in out
     assert pl.read_parquet(tmp_path / "demo" / "customers.parquet").height >= 40
+
+
+def test_demo_data_refuses_to_overwrite_tables_without_force(capsys, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / "customers.parquet").write_bytes(b"real export")
+    (out / "usage").mkdir()
+    (out / "notes.txt").write_text("x")
+    code, _, err = run(capsys, "demo-data", str(out), "--customers", "20", "--months", "3")
+    assert code == 2 and "customers.parquet" in err and "usage/" in err and "--force" in err
+    assert (out / "customers.parquet").read_bytes() == b"real export"
+    assert sorted(p.name for p in out.iterdir()) == ["customers.parquet", "notes.txt", "usage"]
+    code, _, err = run(capsys, "demo-data", str(out), "--customers", "20", "--months", "3", "--force")
+    assert code == 0, err
+    assert pl.read_parquet(out / "customers.parquet").height >= 20
+
+
+@pytest.mark.parametrize("command", ["report", "check"])
+def test_filter_value_not_in_the_data_exits_2(capsys, data, command):
+    code, out, err = run(capsys, command, "--data", str(data), "--as-of", "2024-02-15", "--segment", "enterprise")
+    assert code == 2 and out == ""
+    assert "--segment 'enterprise' matches no row of the data (did you mean 'Enterprise'?)" in err
+    assert "segment values: Enterprise, SMB" in err
+    code, _, err = run(capsys, command, "--data", str(data), "--as-of", "2024-02-15", "--segment", "Enterprise")
+    assert code == 0, err  # exact match (case-sensitive) works
+
+
+def test_filter_values_come_from_every_table_a_filter_applies_to(data):
+    from revops_tui.config import Settings
+    from revops_tui.kpis.filters import filter_values, unknown_filter_values
+    from revops_tui.kpis.results import Filters
+    from revops_tui.loading import load_tables
+
+    frame("leads", [{"lead_id": "l1", "created_at": "2024-01-02", "channel": "webinar"}]) \
+        .collect().write_parquet(data / "leads.parquet")
+    values = filter_values(load_tables(Settings(data=data)))
+    assert values["channel"] == ["events", "organic", "webinar"]  # customers' and leads' channels
+    assert values["owner"] == []  # no opportunities or quotas: owner cannot be judged
+    assert unknown_filter_values(Filters.of(channel=["webinar"], owner=["anyone"]), values) is None
+    assert "did you mean 'organic'" in unknown_filter_values(Filters.of(channel=["organc"]), values)
+
+
+@pytest.mark.parametrize("entry, key", [
+    ('value = "abc"', "value must be a number"),
+    ('value = 1000\ndirection = "up"', "direction must be 'higher' or 'lower', found 'up'"),
+    ("value = 1000\ntolerance = -1", "tolerance must be"),
+    ('value = 1000\nmonths = {"2026-13" = 5}', "month must be YYYY-MM"),
+])
+def test_check_exits_2_on_an_unusable_target_entry(capsys, data, tmp_path, entry, key):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    targets = tmp_path / "targets.toml"
+    targets.write_text(f"[mrr]\n{entry}\n")
+    code, _, err = run(capsys, "check", "--config", str(config))
+    assert code == 2, err
+    assert f"error: {targets}:" in err and "[mrr]" in err and key in err
+    code, _, err = run(capsys, "report", "--config", str(config))
+    assert code == 0 and "warning: " in err and key in err  # report only warns
+
+
+def test_check_only_warns_on_unknown_keys_and_ids(capsys, data, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    (tmp_path / "targets.toml").write_text('[mrr]\nvalue = 100\nnote = "x"\n[nosuchkpi]\nvalue = 1\n')
+    code, _, err = run(capsys, "check", "--config", str(config))
+    assert code == 0 and "warning: " in err and "unknown key 'note'" in err and "nosuchkpi" in err
+    assert "error" not in err
+
+
+def test_report_output_dash_is_standard_output(capsys, data, tmp_path):
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json",
+                         "--output", "-")
+    assert code == 0, err
+    assert json.loads(out)["as_of"] == "2024-02-15" and not (tmp_path / "-").exists()
+
+
+def test_broken_pipe_exits_quietly_like_sigpipe(data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    for argv in (["report", "--format", "json"], ["report"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before anything is written
+        proc = subprocess.run([sys.executable, "-m", "revops_tui", *argv, "--data", str(data),
+                               "--as-of", "2024-02-15"], stdout=write, stderr=subprocess.PIPE, env=env,
+                              cwd=tmp_path, text=True)
+        os.close(write)
+        assert proc.returncode == 141, proc.stderr
+        assert "Error" not in proc.stderr and "unexpected" not in proc.stderr
+    assert not (tmp_path / "state").exists()  # nothing logged
+
+
+@pytest.mark.parametrize("value", ["20260105", "2026-1-5"])
+def test_as_of_must_be_yyyy_mm_dd(capsys, data, tmp_path, value):
+    code, _, err = run(capsys, "report", "--data", str(data), "--as-of", value)
+    assert code == 2 and "YYYY-MM-DD" in err
+    config = tmp_path / "config.toml"
+    config.write_text(f'as_of = "{value}"\n')
+    code, _, err = run(capsys, "report", "--config", str(config))
+    assert code == 2 and f"{config}:1: key 'as_of'" in err

@@ -79,3 +79,50 @@ def test_malformed_toml_and_unreadable_file(tmp_path):
 def test_stage_listed_twice(tmp_path):
     with pytest.raises(ConfigError, match="both open and won"):
         load_settings(write(tmp_path, '[stages]\nopen = ["a"]\nwon = ["a"]\n'))
+
+
+@pytest.mark.parametrize("value", ["80", "-0.5", "0", "1.01"])
+def test_gross_margin_must_be_a_fraction(tmp_path, value):
+    path = write(tmp_path, f'data = "data"\n[metrics]\ngross_margin = {value}\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith(f"{path}:3: key 'metrics.gross_margin': must be a fraction in (0, 1]")
+
+
+def test_gross_margin_of_one_is_allowed(tmp_path):
+    settings, _ = load_settings(write(tmp_path, "[metrics]\ngross_margin = 1\n"))
+    assert settings.gross_margin == 1.0
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[metrics]\ngross_margin = nan\n", "metrics.gross_margin"),
+    ("[metrics]\nmax_lifetime_months = inf\n", "metrics.max_lifetime_months"),
+    ("[quality]\naccuracy = nan\n", "quality.accuracy"),
+    ("refresh_seconds = inf\n", "refresh_seconds"),
+])
+def test_numbers_must_be_finite(tmp_path, text, key):
+    path = write(tmp_path, "# cfg\n" + text)
+    with pytest.raises(ConfigError, match=rf"^{path}:\d: key '{key}': expected a finite number"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize("text, where", [
+    ('data = "d"\nstorage = "x"\n', ":2: key 'storage': must be a table like [storage]"),
+    ('data = "d"\n[columns]\ncustomers = "x"\n', ":3: key 'columns.customers': must be a table"),
+    ('data = "d"\n[metrics]\n[stages]\nopen = ["a"]\nmetrics = 1\n', None),
+])
+def test_errors_about_tables_name_the_line(tmp_path, text, where):
+    path = write(tmp_path, text)
+    if where is None:  # `metrics = 1` inside [stages] is an unknown key of [stages], not the table
+        _, notes = load_settings(path)
+        assert any("'stages.metrics'" in n and ":5:" in n for n in notes)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith(f"{path}{where}")
+
+
+def test_unknown_columns_table_warning_names_the_line(tmp_path):
+    path = write(tmp_path, 'data = "d"\n\n[columns.nosuchtable]\na = "b"\n')
+    _, notes = load_settings(path)
+    assert notes == [f"{path}:3: key 'columns.nosuchtable' is not a known setting (ignored)"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+
 import polars as pl
 
 from revops_tui.kpis.catalog import FILTER_NAMES, FILTERED, IGNORED, NA, Kpi
 from revops_tui.kpis.results import Filters
+from revops_tui.lazy import collect_each
 from revops_tui.loading import Tables
 
 CUSTOMER_TABLES = ("subscriptions", "tickets", "nps_responses", "usage")
@@ -106,3 +109,57 @@ def applicability(kpi: Kpi, filters: Filters) -> tuple[list[str], list[str]]:
             else:
                 assert mode == FILTERED
     return na, ignored
+
+
+# Where each filter's values live (see filter_tables): a value found in none of them matches no row.
+FILTER_SOURCES: dict[str, tuple[str, ...]] = {
+    "customers": ("segment", "region", "channel"),
+    "leads": ("channel",),
+    "opportunities": ("owner", "channel"),
+    "expenses": ("channel",),  # marketing rows only
+    "quotas": ("owner",),
+}
+
+
+def filter_values(tables: Tables) -> dict[str, list[str]]:
+    """The values each filter can take in the data, sorted: the unique values of the columns of
+    FILTER_SOURCES, collected together. A table that is missing or fails adds nothing."""
+    names: list[str] = []
+    frames: list[pl.LazyFrame] = []
+    for table, columns in FILTER_SOURCES.items():
+        frame = tables.frames.get(table)
+        if frame is None:
+            continue
+        if table == "expenses":
+            frame = frame.filter(pl.col("department") == "marketing")
+        names.append(table)
+        frames.append(frame.select(pl.col(c).cast(pl.String).drop_nulls().unique().implode() for c in columns))
+    done, _failed = collect_each(frames)
+    found: dict[str, set[str]] = {name: set() for name in FILTER_NAMES}
+    for i, table in enumerate(names):
+        if i in done:
+            row = done[i].row(0, named=True)
+            for column in FILTER_SOURCES[table]:
+                found[column].update(row[column])
+    return {name: sorted(values) for name, values in found.items()}
+
+
+def unknown_filter_values(filters: Filters, values: dict[str, list[str]], shown: int = 30) -> str | None:
+    """A message for the filter values that match no row (values as from filter_values), or None.
+
+    A filter whose columns could not be read (no values known) is not judged.
+    """
+    problems = []
+    for name, chosen in filters.active().items():
+        known = values.get(name) or []
+        if not known:
+            continue
+        for value in sorted(chosen):
+            if value in known:
+                continue
+            folded = [k for k in known if k.casefold() == value.casefold()]
+            close = folded or difflib.get_close_matches(value, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            listed = ", ".join(known[:shown]) + (f", ... ({len(known) - shown} more)" if len(known) > shown else "")
+            problems.append(f"--{name} {value!r} matches no row of the data{hint}; {name} values: {listed}")
+    return "\n".join(problems) or None

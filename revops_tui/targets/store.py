@@ -163,6 +163,7 @@ class TargetsSnapshot:
     warnings: list[str] = field(default_factory=list)
     signature: tuple[int, int, int] | None = None
     error: str | None = None
+    invalid: list[str] = field(default_factory=list)  # the warnings about unusable entries
 
     @property
     def ok(self) -> bool:
@@ -197,7 +198,21 @@ def _toml_number(value: float) -> int | float:
 
 
 def _line_of(text: str, table: str, key: str | None = None) -> int | None:
-    """1-based line of `[table]` (key None) or of `key = ...` inside it."""
+    """1-based line of `[table]` (key None) or of `key = ...` inside it.
+
+    A key "months.M" is the month M in [table.months], else the line of `months`.
+    """
+    if key is not None and key.startswith("months."):
+        month = key.split(".", 1)[1]
+        month_re = re.compile(rf"""^\s*["']?{re.escape(month)}["']?\s*=""")
+        sub: list[str] | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            m = re.match(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
+            if m:
+                sub = [p.strip().strip("\"'") for p in m.group(1).split(".")]
+            elif sub == [table, "months"] and month_re.match(line):
+                return number
+        key = "months"
     current: str | None = None
     header_line = None
     header_re = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -286,10 +301,10 @@ def target_from_table(kpi_id: str, table: Any, kpi: Kpi | None,
         try:
             month = parse_month(key)
         except ValueError as exc:
-            _warn("months", f"months: {exc}; ignored")
+            _warn(f"months.{key}", f"months: {exc}; ignored")
             continue
         if not _is_number(month_value):
-            _warn("months", f"months.{key} must be a number, found {month_value!r}; ignored")
+            _warn(f"months.{key}", f"months.{key} must be a number, found {month_value!r}; ignored")
             continue
         months[month] = float(month_value)
     updated_at = table.get("updated_at")
@@ -311,9 +326,18 @@ def target_from_table(kpi_id: str, table: Any, kpi: Kpi | None,
     return Target(kpi_id, value, direction, float(tolerance), months, updated_at, updated_by, extra)
 
 
-def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path,
-                     catalog: Mapping[str, Kpi]) -> tuple[dict[str, Target], list[str]]:
-    """Targets of the catalog's KPIs, and warnings naming file, line and key."""
+# Keys whose bad value makes a KPI's target unusable (None: the entry as a whole).
+_TARGET_KEYS = {None, "value", "direction", "tolerance", "months"}
+
+
+def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path, catalog: Mapping[str, Kpi],
+                     invalid: list[str] | None = None) -> tuple[dict[str, Target], list[str]]:
+    """Targets of the catalog's KPIs, and warnings naming file, line and key.
+
+    Warnings about an entry of a known KPI that cannot be used as written (a bad value,
+    direction, tolerance or month) are also appended to `invalid`; unknown keys and KPI ids
+    are only warnings.
+    """
     targets: dict[str, Target] = {}
     warnings: list[str] = []
     for kpi_id, table in doc.items():
@@ -329,6 +353,8 @@ def targets_from_doc(doc: Mapping[str, Any], text: str, path: Path,
             line = _line_of(text, _id, key)
             where = f"{path}:{line}" if line else f"{path}"
             warnings.append(f"{where}: [{_id}] {message}")
+            if invalid is not None and (key in _TARGET_KEYS or key.startswith("months.")):
+                invalid.append(warnings[-1])
 
         target = target_from_table(kpi_id, table, catalog[kpi_id], warn)
         if target is not None:
@@ -361,6 +387,22 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def _not_regular(st: os.stat_result) -> str | None:
+    """What the targets path is when it is not a regular file ("is a folder", ...)."""
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device"
+    if stat.S_ISSOCK(mode):
+        return "is a socket"
+    return "is a special file"
 
 
 def _no_write_bits(st: os.stat_result) -> bool:
@@ -420,14 +462,15 @@ class TargetStore:
         return self.signature() != snapshot.signature
 
     def _read_bytes(self) -> tuple[bytes | None, os.stat_result | None]:
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
+        try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         except FileNotFoundError:
             return None, None
         try:
             st = os.fstat(fd)
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
+            kind = _not_regular(st)
+            if kind:
+                raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(self.path))
             chunks = []
             while True:
                 chunk = os.read(fd, 1 << 20)
@@ -459,7 +502,7 @@ class TargetStore:
             snap.error = str(exc)
             return snap
         snap.targets, snap.warnings = targets_from_doc(
-            doc, data.decode("utf-8"), self.path, self.catalog)
+            doc, data.decode("utf-8"), self.path, self.catalog, snap.invalid)
         return snap
 
     def get(self, kpi_id: str) -> Target | None:
@@ -507,8 +550,9 @@ class TargetStore:
         except OSError as exc:
             return f"the targets file {self.path} cannot be read: {exc.strerror or exc}"
         if st is not None:
-            if stat.S_ISDIR(st.st_mode):
-                return f"the targets file {self.path} is a folder"
+            kind = _not_regular(st)
+            if kind:
+                return f"the targets file {self.path} {kind}, not a regular file"
             if not os.access(self.path, os.W_OK) or _no_write_bits(st):
                 return f"the targets file {self.path} is read-only"
         if not os.access(folder, os.W_OK | os.X_OK) or _no_write_bits(folder_st):
@@ -603,7 +647,7 @@ class TargetStore:
 
     def _unknown(self, kpi_id: str) -> UnknownKpiError:
         hint = difflib.get_close_matches(kpi_id, list(self.catalog), n=3)
-        also = f"; did you mean {', '.join(hint)}?" if hint else "; `revops-tui report` lists the ids"
+        also = f"; did you mean {', '.join(hint)}?" if hint else "; the ids are the \"id\" fields of `revops-tui report --format json`"
         return UnknownKpiError(f"unknown KPI id '{kpi_id}'{also}", self.path)
 
     @contextmanager

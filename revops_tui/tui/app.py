@@ -126,21 +126,10 @@ def _clock_text(moment: dt.datetime) -> str:
 
 
 def filter_values(tables) -> dict[str, list[str]]:
-    """The values each filter can take, from the data: customers.segment/region/channel, opportunities.owner."""
-    import polars as pl
+    """The values each filter can take, from the data (revops_tui.kpis.filters.filter_values)."""
+    from revops_tui.kpis.filters import filter_values as values_in
 
-    out: dict[str, list[str]] = {name: [] for name in FILTER_NAMES}
-    sources = {"segment": "customers", "region": "customers", "channel": "customers", "owner": "opportunities"}
-    for name, table in sources.items():
-        frame = tables.frames.get(table)
-        if frame is None:
-            continue
-        try:
-            values = frame.select(pl.col(name).drop_nulls().unique()).collect().to_series().to_list()
-        except Exception:  # noqa: BLE001 - a broken column leaves that filter empty, the rest works
-            continue
-        out[name] = sorted(str(v) for v in values)
-    return out
+    return values_in(tables)
 
 
 class RevOpsApp(KeysInOrder, App[int]):
@@ -189,6 +178,7 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.quality = None  # revops_tui.kpis.quality.QualityReport, computed after each load
         self.quality_error: str | None = None
         self.filter_values: dict[str, list[str]] = {name: [] for name in FILTER_NAMES}
+        self._unknown_filters: str | None = None  # the last notice about filter values not in the data
         self.problems: list[str] = []
         self.loading = False
         self.generation = 0  # every start_work; results of older work are dropped
@@ -587,6 +577,7 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.breakdown_cache.clear()
         if values is not None:
             self.filter_values = values
+            self._notify_unknown_filters()
         self.loading = False
         self.timings.mark("numbers")
         problems = [msg for msg in snap.results.problems.values() if " not found in " not in msg]
@@ -641,6 +632,16 @@ class RevOpsApp(KeysInOrder, App[int]):
             handler = getattr(screen, "data_changed", None)
             if handler:
                 handler()
+
+    def _notify_unknown_filters(self) -> None:
+        """A filter value from the command line that is not in the data: say so (once per change)."""
+        from revops_tui.kpis.filters import unknown_filter_values
+
+        message = unknown_filter_values(self.filters, self.filter_values)
+        if message and message != self._unknown_filters:
+            self.notify(f"{message}\nPress F to clear the filters.", title="Filter matches nothing",
+                        severity="warning", markup=False, timeout=15)
+        self._unknown_filters = message
 
     # ------------------------------------------------------------------ actions
 

@@ -506,3 +506,34 @@ def test_a_symlinked_targets_file_is_saved_in_place(tmp_path):
     assert link.is_symlink()  # still a link, not replaced by a copy
     assert set(tomllib.loads(real.read_text())) == {"mrr", "nps"}
     assert (shared / "targets.toml.bak").exists() and (shared / HISTORY_NAME).exists()
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "targets.toml"
+    os.mkfifo(fifo)
+    store = TargetStore(fifo)
+    assert store.writable() == f"the targets file {fifo} is a FIFO, not a regular file"
+    snap = store.load()  # must not block
+    assert snap.error is not None and "is a FIFO, not a regular file" in snap.error
+    with pytest.raises(ReadOnlyError, match="not a regular file"):
+        store.set("mrr", 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.toml"]
+
+
+def test_a_device_is_not_a_regular_file():
+    from revops_tui.targets.store import _not_regular
+
+    device = os.stat_result((stat.S_IFCHR | 0o666, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    assert _not_regular(device) == "is a device"
+    assert _not_regular(os.stat_result((stat.S_IFREG | 0o644, 0, 0, 0, 0, 0, 0, 0, 0, 0))) is None
+
+
+def test_a_bad_dated_month_is_reported_on_its_line(store, path):
+    write(path, '# targets\n\n[mrr]\nvalue = 5\n\n[mrr.months]\n"2026-12" = 6\n"2026-13" = 7\n"2027-01" = "x"\n')
+    snap = store.load()
+    bad_month = next(w for w in snap.warnings if "2026-13" in w)
+    bad_value = next(w for w in snap.warnings if "2027-01" in w)
+    assert bad_month.startswith(f"{path}:8: [mrr]") and bad_value.startswith(f"{path}:9: [mrr]")
+    assert snap.invalid == [bad_month, bad_value]
+    write(path, '[mrr]\nvalue = 5\nmonths = { "2026-13" = 7 }\n')
+    assert store.load().warnings[0].startswith(f"{path}:3: [mrr]")  # inline table: the `months` line

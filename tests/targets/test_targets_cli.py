@@ -256,3 +256,52 @@ def test_as_a_separate_process(tmp_path):
     bad = cli("targets", "set", "nope", "1")
     assert bad.returncode == 2 and "unknown KPI id 'nope'" in bad.stderr
     assert tomllib.loads((tmp_path / "targets.toml").read_text())["mrr"]["value"] == 1_500_000
+
+
+def test_set_help_shows_a_single_percent_sign():
+    result = subprocess.run([sys.executable, "-m", "revops_tui", "targets", "set", "--help"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
+    assert result.returncode == 0
+    assert "7.5% (% KPIs only)" in result.stdout and "%%" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_set_refuses_a_targets_path_that_is_not_a_regular_file(cfg, targets_path, kind):
+    if kind == "fifo":
+        os.mkfifo(targets_path)
+    else:
+        targets_path.mkdir()
+    folder = targets_path.parent
+    before = sorted(p.name for p in folder.iterdir())
+    for argv in (("targets", "set", "mrr", "5"), ("targets", "unset", "mrr"), ("targets", "list")):
+        code, _, err = run(*argv)
+        assert code == 2 and "not a regular file" in err, err
+    assert sorted(p.name for p in folder.iterdir()) == before  # no .bak, .lock or history
+    import stat as stat_module
+    mode = os.lstat(targets_path).st_mode
+    assert stat_module.S_ISFIFO(mode) if kind == "fifo" else stat_module.S_ISDIR(mode)
+
+
+def test_set_through_a_symlink_to_a_regular_file_still_works(cfg, targets_path, tmp_path):
+    real = tmp_path / "real.toml"
+    real.write_text("[mrr]\nvalue = 1\n", encoding="utf-8")
+    targets_path.symlink_to(real)
+    code, _, err = run("targets", "set", "nps", "5")
+    assert code == 0, err
+    assert targets_path.is_symlink() and set(tomllib.loads(real.read_text())) == {"mrr", "nps"}
+
+
+@pytest.mark.parametrize("argv", [("targets", "set", "mrr", "5", "--month", "2026-1"),
+                                  ("targets", "unset", "mrr", "--month", "2026-1")])
+def test_month_option_must_be_yyyy_mm(cfg, targets_path, argv):
+    targets_path.write_text("[mrr]\nvalue = 1\n", encoding="utf-8")
+    before = targets_path.read_bytes()
+    code, _, err = run(*argv)
+    assert code == 2 and "--month must be YYYY-MM" in err and "'2026-1'" in err
+    assert targets_path.read_bytes() == before
+
+
+def test_unknown_kpi_id_points_at_what_lists_the_ids(cfg):
+    code, _, err = run("targets", "set", "zzzzzz", "5")
+    assert code == 2 and "`revops-tui report --format json`" in err and "`revops-tui report` lists" not in err

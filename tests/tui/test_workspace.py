@@ -646,3 +646,20 @@ def test_ctrl_c_quits(run):
             await pilot.pause()
         assert app.return_code == 0 and not app.is_running
     run(go())
+
+
+def test_a_command_line_filter_value_not_in_the_data_is_a_notice(run):
+    from revops_tui.kpis.results import Filters
+
+    async def go():
+        app = make_app(filters=Filters.of(segment=["enterprise"]))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            notes = [n for n in app._notifications if n.title == "Filter matches nothing"]
+            assert len(notes) == 1
+            assert "--segment 'enterprise' matches no row of the data (did you mean 'Enterprise'?)" in notes[0].message
+            assert app.filters.segment == {"enterprise"}  # kept as asked; F clears it
+            await pilot.press("f")
+            await wait_screen(pilot, FiltersScreen)  # the dialog still opens, with the value ticked
+
+    run(go())
