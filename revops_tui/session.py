@@ -48,9 +48,12 @@ def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache 
     return Snapshot(settings, tables, as_of, results)
 
 
-def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> Results | None:
-    """The last results for exactly these inputs, without reading any data (for a first frame)."""
-    return cache.get(cache_key(settings, filters, file_signature(settings)))
+def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> tuple[Results, dt.datetime | None] | None:
+    """The last results for exactly these inputs, without reading any data (for a first frame),
+    and when they were computed (saved)."""
+    key = cache_key(settings, filters, file_signature(settings))
+    results = cache.get(key)
+    return None if results is None else (results, cache.saved_at(key))
 
 
 def validation_problems(tables: Tables) -> dict[str, str]:
