@@ -130,6 +130,15 @@ class ResultsCache:
         self._remember(key, results)
         return results
 
+    def saved_at(self, key: str | None) -> dt.datetime | None:
+        """When the results under this key were written to the cache folder (None: not there)."""
+        if key is None:
+            return None
+        try:
+            return dt.datetime.fromtimestamp((self.folder / f"{key}.json").stat().st_mtime)
+        except OSError:
+            return None
+
     def put(self, key: str | None, results: Results) -> None:
         if key is None:
             return

@@ -72,9 +72,12 @@ def cache_results(cache: ResultsCache, key: str | None, results: Results, settin
         cache.put(key, results)
 
 
-def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> Results | None:
-    """The last results for exactly these inputs, without reading any data (for a first frame)."""
-    return cache.get(cache_key(settings, filters, file_signature(settings)))
+def cached(settings: Settings, filters: Filters, cache: ResultsCache) -> tuple[Results, dt.datetime | None] | None:
+    """The last results for exactly these inputs, without reading any data (for a first frame),
+    and when they were computed (saved)."""
+    key = cache_key(settings, filters, file_signature(settings))
+    results = cache.get(key)
+    return None if results is None else (results, cache.saved_at(key))
 
 
 def validation_problems(tables: Tables) -> dict[str, str]:

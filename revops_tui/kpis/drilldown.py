@@ -202,7 +202,7 @@ def customer_rows(scope: Scope, month: str, movement: str | None = None) -> pl.L
     if "customers" in scope.tables.frames:
         info = scope.tables.frames["customers"].select("customer_id", "name", "segment", "region", "channel")
         out = out.join(info.unique("customer_id", keep="first"), on="customer_id", how="left")
-    return out.sort("change", descending=True)
+    return out.sort("change", "customer_id", descending=[True, False], nulls_last=True)
 
 
 def open_deals(scope: Scope, month: str) -> pl.LazyFrame:
@@ -239,7 +239,7 @@ def _closed_deals(scope: Scope, month: str, kpi_id: str) -> pl.LazyFrame:
     return deals.select(
         "opportunity_id", "owner", "customer_id", "type", "stage", "amount", "created_at", "closed_at",
         days=(pl.col("closed_at") - pl.col("created_at")).dt.total_days(),
-    ).sort("closed_at")
+    ).sort("closed_at", "opportunity_id", nulls_last=True)
 
 
 def _month_rows(scope: Scope, table: str, month: str, date_col: str, columns: list[str]) -> pl.LazyFrame:
@@ -247,7 +247,9 @@ def _month_rows(scope: Scope, table: str, month: str, date_col: str, columns: li
     if table not in frames:
         raise LookupError(scope.tables.problems.get(table, f"{table} unavailable"))
     cal, k = _calendar(scope, month)
-    return frames[table].filter(cal.in_month(pl.col(date_col)) == k).sort(date_col).select(columns)
+    # Every column breaks ties: the rows keep one order from one load of the same data to the next.
+    return (frames[table].filter(cal.in_month(pl.col(date_col)) == k)
+            .sort(date_col, *(c for c in columns if c != date_col), nulls_last=True).select(columns))
 
 
 def records(

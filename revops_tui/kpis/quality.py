@@ -664,7 +664,7 @@ def failing_records(
                 pl.lit(r.column, pl.String).alias("column"),
                 pl.lit(r.rule, pl.String).alias("rule"),
                 r.value_expr().alias("value"),
-            )
+            ).sort("key", nulls_last=True, maintain_order=True)  # one order from load to load (group_by has none)
         )
     if not parts:
         return pl.LazyFrame(schema=RECORD_SCHEMA)

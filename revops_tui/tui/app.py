@@ -58,6 +58,8 @@ from revops_tui.tui.screens.help import HelpScreen
 from revops_tui.tui.widgets.header import AppHeader, Banner
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from revops_tui import session
 
 FILTER_NAMES = ("segment", "region", "channel", "owner")
@@ -199,6 +201,9 @@ class RevOpsApp(KeysInOrder, App[int]):
         self._heap_frozen = False
         self._reload_signature: list | None = None  # the data files as the running reload found them
         self._config_base: Settings | None = None  # config.toml as read at start (to tell overrides apart)
+        self.config_error: str | None = None  # config.toml changed and could not be applied (banner)
+        self._refresh_timer: Timer | None = None  # refresh_seconds
+        self._refresh_every: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -210,8 +215,7 @@ class RevOpsApp(KeysInOrder, App[int]):
             self.notify(note, title="Config", severity="warning", markup=False, timeout=8)
         self.reload_targets(initial=True)
         self.set_interval(self.TARGETS_POLL, self._poll_targets)
-        if self.settings.refresh_seconds:
-            self.set_interval(float(self.settings.refresh_seconds), self._periodic_reload)
+        self._set_refresh_timer()
         self.call_after_refresh(self._first_frame)
 
     def on_unmount(self) -> None:
@@ -238,7 +242,7 @@ class RevOpsApp(KeysInOrder, App[int]):
         snap = self.snapshot
         loaded = None
         if snap is not None:
-            loaded = self.clock if self.clock is not None else snap.loaded_at.strftime("%H:%M:%S")
+            loaded = self.clock if self.clock is not None else _clock_text(snap.loaded_at)
         changed = None
         if self.data_changed_at is not None:
             changed = self.clock if self.clock is not None else _clock_text(self.data_changed_at)
@@ -254,8 +258,10 @@ class RevOpsApp(KeysInOrder, App[int]):
         )
 
     def banner_messages(self) -> list[str]:
-        """Data problems of the current load, and a targets file that cannot be read."""
+        """Data problems of the current load, a config.toml not applied, a targets file that cannot be read."""
         messages = list(self.problems)
+        if self.config_error:
+            messages.append(self.config_error)
         if self.targets is not None and self.targets.error:
             messages.append(f"targets not shown: {self.targets.error}")
         return messages
@@ -373,7 +379,15 @@ class RevOpsApp(KeysInOrder, App[int]):
         except ConfigError as exc:
             self.notify(f"{exc} (the previous settings stay in use)", title="Config not applied",
                         severity="error", markup=False, timeout=10)
+            # The toast goes; the banner stays until the file reads cleanly.
+            self.config_error = f"{path.name} not applied (the previous settings stay in use): {exc}"
+            self.refresh_chrome()
             return False
+        if self.config_error:
+            self.config_error = None
+            self.refresh_chrome()
+        for note in notes:  # unknown keys and the like: said even when no setting changed
+            self.notify(note, title="Config", severity="warning", markup=False, timeout=8)
         base = self._config_base
         names = [f.name for f in dataclasses.fields(Settings)]
         if base is None:
@@ -387,8 +401,7 @@ class RevOpsApp(KeysInOrder, App[int]):
             return False
         old = self.settings
         self.settings = settings
-        for note in notes:
-            self.notify(note, title="Config", severity="warning", markup=False, timeout=8)
+        self._set_refresh_timer()
         if (settings.targets_file, settings.read_only) != (old.targets_file, old.read_only):
             self.target_store = TargetStore.from_settings(settings)
             self.reload_targets()
@@ -397,6 +410,18 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.notify(f"{path} changed: settings re-read, reloading", timeout=4, markup=False)
         self.start_work(reload=True)
         return True
+
+    def _set_refresh_timer(self) -> None:
+        """Start, change or stop the refresh_seconds timer to match the settings."""
+        every = float(self.settings.refresh_seconds) if self.settings.refresh_seconds else None
+        if every == self._refresh_every:
+            return
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        self._refresh_every = every
+        if every:
+            self._refresh_timer = self.set_interval(every, self._periodic_reload)
 
     def _periodic_reload(self) -> None:
         """refresh_seconds: reload on a timer (object-store data that cannot be watched)."""
@@ -449,7 +474,7 @@ class RevOpsApp(KeysInOrder, App[int]):
                 # without reading any data; the load below confirms them.
                 early = session.cached(settings, filters, self.cache)
                 if early is not None and not worker.is_cancelled:
-                    self.call_from_thread(self._apply_cached, generation, early, changed_at)
+                    self.call_from_thread(self._apply_cached, generation, *early, changed_at)
             # The engine's small results saved by the last session on this data folder: the first
             # reload after a restart then runs only the queries of the tables that changed.
             memo_path = self.cache.memo_path(settings)
@@ -513,13 +538,16 @@ class RevOpsApp(KeysInOrder, App[int]):
         self.screen.refresh()  # all of it: a panic inside Polars writes its message over the screen
         self.notify(message, title="Could not load the data", severity="error", markup=False, timeout=10)
 
-    def _apply_cached(self, generation: int, results, changed_at: dt.datetime | None) -> None:
-        """Cached results for the first frame; the data is still being read (no tables yet)."""
+    def _apply_cached(self, generation: int, results, saved_at: dt.datetime | None,
+                      changed_at: dt.datetime | None) -> None:
+        """Cached results for the first frame; the data is still being read (no tables yet). The
+        header's load time is when they were computed (the confirming load then shows its own)."""
         if generation != self.generation or self.snapshot is not None:
             return
         from revops_tui import session
 
-        self.snapshot = session.Snapshot(self.settings, None, results.as_of, results)  # type: ignore[arg-type]
+        self.snapshot = session.Snapshot(self.settings, None, results.as_of, results,  # type: ignore[arg-type]
+                                         saved_at or dt.datetime.now())
         self.cached_view = True
         self.data_changed_at = changed_at
         self.timings.mark("numbers")

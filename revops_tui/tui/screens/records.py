@@ -55,6 +55,7 @@ class RecordsScreen(Screen):
         self.request = request
         self.fetching = True
         self.error: str | None = None
+        self._shown = False  # records have been on the table once
 
     def crumb(self) -> str:
         return self.request.crumb or self.request.month
@@ -107,7 +108,9 @@ class RecordsScreen(Screen):
         self.error = error
         table = self.query_one(RecordsTable)
         if frame is not None:
-            table.set_frame(frame, self.app.settings.currency)  # type: ignore[attr-defined]
+            # A reload (or a new filter) keeps the sort, search and the cursor on its record.
+            table.set_frame(frame, self.app.settings.currency, keep=self._shown)  # type: ignore[attr-defined]
+            self._shown = True
         else:
             self.notify(error or "no records", title="Records unavailable", severity="error", markup=False)
         self._update_status()

@@ -128,7 +128,7 @@ class LineChart(PlotextChart):
 
     def cache_key(self) -> object:
         d = self.data
-        return None if d is None else (tuple(d.months), tuple(d.values), d.unit, d.picked, d.target)
+        return None if d is None else (tuple(d.months), tuple(d.values), d.unit, d.picked, d.target, d.currency)
 
     def empty_message(self) -> str | None:
         if self.data is None:
@@ -215,7 +215,8 @@ class MovementsChart(PlotextChart, can_focus=True):
 
     def cache_key(self) -> object:
         d = self.data
-        return None if d is None else (tuple(d.months), tuple((k, tuple(v)) for k, v in d.movements.items()))
+        return None if d is None else (tuple(d.months), tuple((k, tuple(v)) for k, v in d.movements.items()),
+                                       d.currency)
 
     def empty_message(self) -> str | None:
         if self.data is None:

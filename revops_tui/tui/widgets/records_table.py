@@ -33,6 +33,10 @@ UNIT_COLUMNS = {"hours": "hours", "days": "days"}
 MAX_WIDTH = 40
 GAP = 2
 NULL = "null"
+# What identifies a record: a failing row's key (Data Quality), else the frame's first id column
+# (a deal's rows also name its customer); a frame with neither is identified by its whole row.
+FAILING_KEY = ("score", "table", "key", "column", "rule")
+ID_COLUMNS = {"customer_id", "opportunity_id", "ticket_id", "lead_id", "response_id"}
 
 
 @dataclass
@@ -127,18 +131,62 @@ class RecordsTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data
 
-    def set_frame(self, frame: pl.DataFrame, currency: str = "USD") -> None:
+    def set_frame(self, frame: pl.DataFrame, currency: str = "USD", *, keep: bool = False) -> None:
+        """Show a new frame. keep: the same records again (a reload): keep the sort, the search and
+        the cursor on its record (`_key_columns`), or on the same row when the record is gone."""
+        key = self._cursor_key() if keep else None
+        row, top = self.cursor_row, int(self.scroll_y)
+        column = self.current_column()
         self.frame = frame
         self.currency = currency
         self.columns = [self._measure(name, frame[name]) for name in frame.columns]
+        names = [c.name for c in self.columns]
+        if keep and column in names:
+            self.cursor_col = names.index(column)
+        else:
+            self.cursor_col = min(self.cursor_col, max(len(self.columns) - 1, 0))
+        if keep and self.sort_column in names:
+            self._sort_frame()
+        else:
+            self.sort_column, self.sort_descending = None, False
         self.cursor_row = 0
-        self.cursor_col = min(self.cursor_col, max(len(self.columns) - 1, 0))
-        self.sort_column, self.sort_descending = None, False
+        if keep:
+            found = self._find_key(key) if key is not None else None
+            self.cursor_row = max(0, min(self.row_count - 1, row if found is None else found))
         self._touch()
         if self.query:
-            self.search(self.query)
-        self.scroll_to(0, 0, animate=False)
+            self.search(self.query, jump=not keep)
+        if keep:  # the cursor stays where it was on screen
+            self.scroll_to(self.scroll_x, max(0, top + self.cursor_row - row), animate=False, immediate=True)
+            self._scroll_cursor_visible()
+        else:
+            self.scroll_to(0, 0, animate=False)
         self._changed()
+
+    def _key_columns(self) -> list[str]:
+        names = self.frame.columns
+        if "key" in names:
+            return [n for n in FAILING_KEY if n in names]
+        return [n for n in names if n in ID_COLUMNS][:1] or list(names)
+
+    def _cursor_key(self) -> tuple[list[str], list[object]] | None:
+        if not self.row_count or not self.columns:
+            return None
+        names = self._key_columns()
+        row = self.frame.row(self.cursor_row, named=True)
+        return names, [row[n] for n in names]
+
+    def _find_key(self, key: tuple[list[str], list[object]]) -> int | None:
+        names, values = key
+        if not self.row_count or any(n not in self.frame.columns for n in names):
+            return None
+        try:
+            mask = pl.all_horizontal([pl.col(n).is_null() if v is None else (pl.col(n) == v).fill_null(False)
+                                      for n, v in zip(names, values)])
+            hits = self.frame.select(mask.alias("m")).to_series().arg_true()
+        except pl.exceptions.PolarsError:  # the column's type changed between the loads
+            return None
+        return int(hits[0]) if len(hits) else None
 
     def _measure(self, name: str, series: pl.Series) -> Column:
         dtype = series.dtype
@@ -199,16 +247,21 @@ class RecordsTable(ScrollView, can_focus=True):
         else:
             self.sort_column, self.sort_descending = name, False
         # The cursor stays on the record it was on (wherever the sort puts it).
-        order = self.frame.select(
-            pl.arg_sort_by(name, descending=self.sort_descending, nulls_last=True, maintain_order=True)
-        ).to_series()
-        self.frame = self.frame[order]
+        order = self._sort_frame()
         self.cursor_row = int((order == self.cursor_row).arg_true()[0])
         self._touch()
         if self.query:
             self.search(self.query, jump=False)
         self._scroll_cursor_visible()
         self._changed()
+
+    def _sort_frame(self) -> pl.Series:
+        """Sort the frame by `sort_column` (stable: ties keep their order); returns the old row numbers in the new order."""
+        order = self.frame.select(
+            pl.arg_sort_by(self.sort_column, descending=self.sort_descending, nulls_last=True, maintain_order=True)
+        ).to_series()
+        self.frame = self.frame[order]
+        return order
 
     def search(self, query: str, *, jump: bool = True) -> int:
         """Mark the rows where any cell contains the text (case-insensitive); jump to the first at or after the cursor."""
