@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from revops_tui.kpis.drilldown import record_title, records, scope_of
+from revops_tui.lazy import QUERY_FAILURES
 from revops_tui.tui.text import clean
 from revops_tui.tui.widgets.header import AppHeader, Banner
 from revops_tui.tui.widgets.keys_footer import KeysFooter
@@ -98,7 +99,7 @@ class RecordsScreen(Screen):
             if request.column is not None and "column" in frame.columns:
                 frame = frame.filter(pl.col("column") == request.column)
             error = None
-        except Exception as exc:  # noqa: BLE001 - shown on the screen, the app keeps running
+        except QUERY_FAILURES as exc:  # shown on the screen, the app keeps running
             frame, error = None, str(exc) or type(exc).__name__
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, frame, error)
