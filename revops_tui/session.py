@@ -30,6 +30,10 @@ def load(settings: Settings) -> tuple[Tables, dt.date]:
     if problem:
         raise ConfigError(problem)
     tables = load_tables(settings)
+    if not tables.frames and all(" not found in " in msg for msg in tables.problems.values()):
+        # Not "every KPI unavailable, exit 0": a wrong location would silently disable alerting.
+        raise ConfigError(f"no table of the data contract found in {settings.data} "
+                          f"(expected NAME.parquet or NAME/ for tables such as customers, subscriptions)")
     return tables, resolve_as_of(settings.as_of, tables)
 
 
@@ -43,7 +47,7 @@ def run(settings: Settings, filters: Filters | None = None, cache: ResultsCache 
     results = cache.get(key) if cache else None
     if results is None:
         results = compute(tables, settings, as_of, settings.months, filters, memo=memo)
-        if cache and not results.errors:
+        if cache and not results.errors and not results.unreadable:
             cache.put(key, results)
     return Snapshot(settings, tables, as_of, results)
 

@@ -173,3 +173,65 @@ def test_demo_data_command(capsys, tmp_path):
     code, out, _ = run(capsys, "demo-data", str(tmp_path / "demo"), "--customers", "40", "--months", "6")
     assert code == 0 and "subscriptions" in out
     assert pl.read_parquet(tmp_path / "demo" / "customers.parquet").height >= 40
+
+
+def damage_pages(path: Path) -> None:
+    """Overwrite data pages with random bytes, keeping the footer (metadata still reads)."""
+    import random
+
+    raw = bytearray(path.read_bytes())
+    end = len(raw) - 8 - int.from_bytes(raw[-8:-4], "little")  # where the footer starts
+    rng = random.Random(1)
+    raw[200:end] = bytes(rng.randrange(256) for _ in range(end - 200))
+    path.write_bytes(bytes(raw))
+
+
+def test_file_unreadable_at_query_time_exits_2_naming_it(capsys, data):
+    path = data / "subscriptions.parquet"
+    rows = [sub(f"c{i}", 10 + i, "2024-01-05") for i in range(3000)]
+    frame("subscriptions", rows).collect().write_parquet(path, compression="uncompressed")
+    damage_pages(path)
+    pl.read_parquet_schema(path)  # the footer is fine: loading accepts the file
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
+    assert code == 2
+    assert f"error: table subscriptions: cannot read {path}:" in err
+    mrr = next(k for k in json.loads(out)["kpis"] if k["id"] == "mrr")
+    assert mrr["available"] is False and f"cannot read {path}" in mrr["reason"]
+    assert run(capsys, "check", "--data", str(data), "--as-of", "2024-02-15")[0] == 2
+
+
+def test_query_failing_on_readable_input_is_an_unexpected_error(capsys, data, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "log_path", lambda: tmp_path / "log" / "revops-tui.log")
+    from revops_tui.kpis import engine, revenue
+
+    def broken(*a, **k):
+        return pl.LazyFrame({"k": [1]}).select(pl.col("k").str.len_chars())  # a query error, not the data's
+
+    monkeypatch.setattr(revenue, "spend", broken)
+    (data / "expenses.parquet").unlink(missing_ok=True)
+    frame("expenses", [{"date": "2024-01-02", "department": "marketing", "channel": "events", "amount": 5.0}]) \
+        .collect().write_parquet(data / "expenses.parquet")
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
+    assert code == 3 and "error: query failed: expenses:" in err and "revops-tui.log" in err
+    assert next(k for k in json.loads(out)["kpis"] if k["id"] == "mrr")["value"] == 100.0
+    assert engine  # imported for the monkeypatch target's module
+
+
+@pytest.mark.parametrize("where", ["empty", "file:///nonexistent/x"])
+def test_no_table_of_the_contract_exits_2(capsys, tmp_path, where):
+    (tmp_path / "empty").mkdir()
+    location = str(tmp_path / "empty") if where == "empty" else where
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--data", location)
+        assert code == 2 and f"error: no table of the data contract found in {location}" in err
+
+
+@pytest.mark.parametrize("location", ["s4://x", "S3://bucket/x"])
+def test_unsupported_url_scheme_exits_2(capsys, location):
+    code, _, err = run(capsys, "check", "--data", location)
+    assert code == 2 and "unsupported URL scheme" in err and "s3://" in err
+
+
+def test_empty_data_option_exits_2(capsys):
+    code, _, err = run(capsys, "report", "--data", "")
+    assert code == 2 and "--data is empty" in err

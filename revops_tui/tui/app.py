@@ -478,7 +478,7 @@ class RevOpsApp(KeysInOrder, App[int]):
                     known = previous.results.quality if previous.settings == settings else None
                     results = compute(previous.tables, settings, previous.as_of, settings.months, filters,
                                       quality=known, memo=self._memo)
-                    if not results.errors:
+                    if not results.errors and not results.unreadable:
                         self.cache.put(key, results)
                 snap = session.Snapshot(settings, previous.tables, previous.as_of, results, previous.loaded_at)
                 values = None
