@@ -1,8 +1,10 @@
 """Command line: the workspace (no subcommand), report, check, targets, demo-data.
 
 Exit statuses: 0 success; 1 `check` found a KPI off track; 2 bad input (bad
-option, unreadable config, missing data folder, a table that failed validation,
-bad target); 3 an unexpected error (the message says where the log is).
+option, unreadable config, missing data folder or no table in it, a table that
+failed validation or whose files could not be read, bad target); 3 an unexpected
+error (the message says where the log is), including a query that failed on
+input that reads fine (the other KPIs are still printed).
 """
 
 from __future__ import annotations
@@ -102,11 +104,19 @@ def _snapshot(args: argparse.Namespace):
     except session.UnknownFilterValue as exc:
         raise InputError(str(exc)) from None
     failed = session.validation_problems(snap.tables)
+    for note in snap.tables.notes:
+        print(f"note: {note}", file=sys.stderr)
     for name, message in snap.tables.problems.items():
         print(("error: " if name in failed else "note: ") + message, file=sys.stderr)
-    for message in snap.results.errors:
+    for message in snap.results.unreadable.values():
         print(f"error: {message}", file=sys.stderr)
-    return snap, bool(failed or snap.results.errors)
+    if snap.results.errors:
+        where = _log("queries failed on input that reads fine:\n" + "\n".join(snap.results.errors) + "\n")
+        for message in snap.results.errors:
+            print(f"error: query failed: {message}", file=sys.stderr)
+        print(f"revops-tui: unexpected error (a query failed); {where}", file=sys.stderr)
+        return snap, EXIT_BUG
+    return snap, EXIT_INPUT if failed or snap.results.unreadable else EXIT_OK
 
 
 def _targets(settings, strict: bool = False) -> tuple[dict, str | None, int]:
@@ -213,11 +223,11 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    snap, failed = _snapshot(args)
+    snap, status = _snapshot(args)
     targets, error, _ = _targets(snap.settings)
     if error:
         print(f"error: {error}", file=sys.stderr)
-        failed = True
+        status = max(status, EXIT_INPUT)
     currency = snap.settings.currency
     render = {"json": report_json, "csv": lambda r, c, t: report_csv(r), "table": report_table}[args.format]
     text = render(snap.results, currency, targets)
@@ -231,13 +241,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if args.format == "table" or to_file:
         print(f"as-of day used: {snap.as_of.isoformat()}", file=sys.stderr)
-    return EXIT_INPUT if failed else EXIT_OK
+    return status
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from revops_tui.targets.status import AT_RISK, OFF_TRACK, SYMBOLS
 
-    snap, failed = _snapshot(args)
+    snap, status = _snapshot(args)
     targets, error, unusable = _targets(snap.settings, strict=True)
     if error:
         raise InputError(error)
@@ -256,8 +266,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unusable:
         print(f"error: {unusable} target entr{'y' if unusable == 1 else 'ies'} cannot be used "
               f"(those KPIs are not checked); fix {snap.settings.targets_file}", file=sys.stderr)
-    if failed or unusable:
-        return EXIT_INPUT
+        status = max(status, EXIT_INPUT)
+    if status != EXIT_OK:
+        return status
     return EXIT_ALERT if off else EXIT_OK
 
 
@@ -350,14 +361,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception:
-        path = log_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as log:
-                log.write(f"--- {datetime.datetime.now().isoformat()} revops-tui {' '.join(sys.argv[1:])}\n")
-                log.write(traceback.format_exc())
-            where = f"details in {path}"
-        except OSError:
-            where = "the log could not be written:\n" + traceback.format_exc()
+        where = _log(traceback.format_exc())
         print(f"revops-tui: unexpected error ({sys.exc_info()[1]!s}); {where}", file=sys.stderr)
         return EXIT_BUG
+
+
+def _log(details: str) -> str:
+    """Append to the log file; where the details are, for the message on stderr."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.datetime.now().isoformat()} revops-tui {' '.join(sys.argv[1:])}\n")
+            log.write(details)
+        return f"details in {path}"
+    except OSError:
+        return "the log could not be written:\n" + details

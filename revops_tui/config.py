@@ -293,6 +293,8 @@ def settings_from_options(
     if months is not None and not 1 <= months <= 240:
         raise ConfigError(f"--months must be between 1 and 240, not {months}")
     data_value: Path | str | None = None
+    if data is not None and not data.strip():
+        raise ConfigError("--data is empty (give a folder or an object-store URL)")
     if data is not None:
         data_value = data if is_url(data) else Path(data)
     return settings.with_overrides(
@@ -305,9 +307,17 @@ def is_url(data: Path | str) -> bool:
     return isinstance(data, str) and "://" in data
 
 
+# The URL schemes Polars' cloud reader understands (lower case, as it requires).
+URL_SCHEMES = ("s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "adl", "hf", "http", "https", "file")
+
+
 def data_folder_problem(settings: Settings) -> str | None:
     """A message when the data folder itself is missing (an input error)."""
     if is_url(settings.data):
+        scheme = str(settings.data).split("://", 1)[0]
+        if scheme not in URL_SCHEMES:
+            return (f"data location {settings.data}: unsupported URL scheme {scheme}:// "
+                    f"(supported: {', '.join(s + '://' for s in URL_SCHEMES)})")
         return None
     folder = Path(settings.data)
     if not folder.exists():

@@ -34,6 +34,10 @@ def load(settings: Settings) -> tuple[Tables, dt.date]:
     if problem:
         raise ConfigError(problem)
     tables = load_tables(settings)
+    if not tables.frames and all(" not found in " in msg for msg in tables.problems.values()):
+        # Not "every KPI unavailable, exit 0": a wrong location would silently disable alerting.
+        raise ConfigError(f"no table of the data contract found in {settings.data} "
+                          f"(expected NAME.parquet or NAME/ for tables such as customers, subscriptions)")
     return tables, resolve_as_of(settings.as_of, tables)
 
 
@@ -68,7 +72,7 @@ def cache_results(cache: ResultsCache, key: str | None, results: Results, settin
                   signature: list | None) -> None:
     """Keep results under the files' signature taken before they were read, unless a file
     changed while they were computed (they may hold some of its new bytes: not that key's)."""
-    if not results.errors and file_signature(settings) == signature:
+    if not results.errors and not results.unreadable and file_signature(settings) == signature:
         cache.put(key, results)
 
 

@@ -293,3 +293,65 @@ def test_as_of_must_be_yyyy_mm_dd(capsys, data, tmp_path, value):
     config.write_text(f'as_of = "{value}"\n')
     code, _, err = run(capsys, "report", "--config", str(config))
     assert code == 2 and f"{config}:1: key 'as_of'" in err
+
+
+def damage_pages(path: Path) -> None:
+    """Overwrite data pages with random bytes, keeping the footer (metadata still reads)."""
+    import random
+
+    raw = bytearray(path.read_bytes())
+    end = len(raw) - 8 - int.from_bytes(raw[-8:-4], "little")  # where the footer starts
+    rng = random.Random(1)
+    raw[200:end] = bytes(rng.randrange(256) for _ in range(end - 200))
+    path.write_bytes(bytes(raw))
+
+
+def test_file_unreadable_at_query_time_exits_2_naming_it(capsys, data):
+    path = data / "subscriptions.parquet"
+    rows = [sub(f"c{i}", 10 + i, "2024-01-05") for i in range(3000)]
+    frame("subscriptions", rows).collect().write_parquet(path, compression="uncompressed")
+    damage_pages(path)
+    pl.read_parquet_schema(path)  # the footer is fine: loading accepts the file
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
+    assert code == 2
+    assert f"error: table subscriptions: cannot read {path}:" in err
+    mrr = next(k for k in json.loads(out)["kpis"] if k["id"] == "mrr")
+    assert mrr["available"] is False and f"cannot read {path}" in mrr["reason"]
+    assert run(capsys, "check", "--data", str(data), "--as-of", "2024-02-15")[0] == 2
+
+
+def test_query_failing_on_readable_input_is_an_unexpected_error(capsys, data, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli, "log_path", lambda: tmp_path / "log" / "revops-tui.log")
+    from revops_tui.kpis import engine, revenue
+
+    def broken(*a, **k):
+        return pl.LazyFrame({"k": [1]}).select(pl.col("k").str.len_chars())  # a query error, not the data's
+
+    monkeypatch.setattr(revenue, "spend", broken)
+    (data / "expenses.parquet").unlink(missing_ok=True)
+    frame("expenses", [{"date": "2024-01-02", "department": "marketing", "channel": "events", "amount": 5.0}]) \
+        .collect().write_parquet(data / "expenses.parquet")
+    code, out, err = run(capsys, "report", "--data", str(data), "--as-of", "2024-02-15", "--format", "json")
+    assert code == 3 and "error: query failed: expenses:" in err and "revops-tui.log" in err
+    assert next(k for k in json.loads(out)["kpis"] if k["id"] == "mrr")["value"] == 100.0
+    assert engine  # imported for the monkeypatch target's module
+
+
+@pytest.mark.parametrize("where", ["empty", "file:///nonexistent/x"])
+def test_no_table_of_the_contract_exits_2(capsys, tmp_path, where):
+    (tmp_path / "empty").mkdir()
+    location = str(tmp_path / "empty") if where == "empty" else where
+    for command in ("report", "check"):
+        code, _, err = run(capsys, command, "--data", location)
+        assert code == 2 and f"error: no table of the data contract found in {location}" in err
+
+
+@pytest.mark.parametrize("location", ["s4://x", "S3://bucket/x"])
+def test_unsupported_url_scheme_exits_2(capsys, location):
+    code, _, err = run(capsys, "check", "--data", location)
+    assert code == 2 and "unsupported URL scheme" in err and "s3://" in err
+
+
+def test_empty_data_option_exits_2(capsys):
+    code, _, err = run(capsys, "report", "--data", "")
+    assert code == 2 and "--data is empty" in err

@@ -92,3 +92,75 @@ def test_latest_is_the_newest_event_date(tmp_path):
     leads = frame("leads", [{"lead_id": "L", "created_at": "2024-02-01", "channel": "x", "converted_at": "2024-03-05"}])
     write(tmp_path, "leads", leads.collect())
     assert newest_event_date(load_tables(Settings(data=tmp_path))) == dt.date(2024, 3, 5)
+
+
+def split_subs(tmp_path: Path) -> tuple[Path, pl.DataFrame]:
+    """subscriptions/ as two files of one row each."""
+    folder = tmp_path / "subscriptions"
+    folder.mkdir()
+    df = pl.concat([subs_df(), subs_df().with_columns(pl.lit("s2").alias("subscription_id"), pl.lit(50.0).alias("mrr"))])
+    return folder, df
+
+
+def test_folder_file_with_an_extra_column_is_read(tmp_path):
+    folder, df = split_subs(tmp_path)
+    df[:1].write_parquet(folder / "a.parquet")
+    df[1:].with_columns(pl.lit(1).alias("extra")).write_parquet(folder / "b.parquet")
+    t = load_tables(Settings(data=tmp_path))
+    assert t.frames["subscriptions"].collect()["mrr"].to_list() == [100.0, 50.0]
+
+
+def test_folder_mixing_integer_and_float_columns_is_read(tmp_path):
+    folder, df = split_subs(tmp_path)
+    df[:1].with_columns(pl.col("mrr").cast(pl.Int32)).write_parquet(folder / "a.parquet")  # first: ints
+    df[1:].write_parquet(folder / "b.parquet")
+    df[1:].with_columns(pl.col("plan").cast(pl.Categorical), pl.col("subscription_id").cast(pl.Categorical)) \
+        .drop("term_end").write_parquet(folder / "c.parquet")  # optional column absent, categoricals
+    out = load_tables(Settings(data=tmp_path)).frames["subscriptions"].collect()
+    assert out["mrr"].to_list() == [100.0, 50.0, 50.0]
+    assert out["term_end"].null_count() == 1
+
+
+def test_folder_with_a_corrupt_file_names_it_at_load(tmp_path):
+    folder, df = split_subs(tmp_path)
+    df[:1].write_parquet(folder / "a.parquet")
+    df[1:].write_parquet(folder / "b.parquet")
+    (folder / "b.parquet").write_bytes((folder / "b.parquet").read_bytes()[:500])
+    msg = load_tables(Settings(data=tmp_path)).problems["subscriptions"]
+    assert msg.startswith(f"table subscriptions: cannot read {folder / 'b.parquet'}: parquet:")
+
+
+def test_folder_file_with_a_wrong_type_is_named(tmp_path):
+    folder, df = split_subs(tmp_path)
+    df[:1].write_parquet(folder / "a.parquet")
+    df[1:].with_columns(pl.col("mrr").cast(pl.String)).write_parquet(folder / "b.parquet")
+    msg = load_tables(Settings(data=tmp_path)).problems["subscriptions"]
+    assert msg == (f"table subscriptions ({folder} (2 files)): column mrr has type String in {folder / 'b.parquet'}, "
+                   "expected a number (any float or integer type)")
+
+
+def test_file_and_folder_of_one_table_is_a_note(tmp_path):
+    write(tmp_path, "subscriptions", subs_df())
+    (tmp_path / "subscriptions").mkdir()
+    subs_df().write_parquet(tmp_path / "subscriptions" / "part.parquet")
+    t = load_tables(Settings(data=tmp_path))
+    assert t.notes == [f"table subscriptions: both {tmp_path / 'subscriptions.parquet'} and "
+                       f"{tmp_path / 'subscriptions'}/ exist; reading subscriptions.parquet only"]
+
+
+def test_polars_warnings_become_one_note(tmp_path, monkeypatch):
+    import warnings
+
+    write(tmp_path, "subscriptions", subs_df())
+    write(tmp_path, "customers", pl.DataFrame({"customer_id": ["c1"]}))
+    scan = pl.scan_parquet
+
+    def warning_scan(*args, **kwargs):  # as Polars does per scan when no AWS region is set
+        warnings.warn("'(default_)region' not set; polars will try to get it from bucket\n\nSet the region", UserWarning)
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(pl, "scan_parquet", warning_scan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none escapes to stderr
+        t = load_tables(Settings(data=tmp_path))
+    assert t.notes == ["polars: '(default_)region' not set; polars will try to get it from bucket"]

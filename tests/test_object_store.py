@@ -86,3 +86,36 @@ def test_bad_credentials_name_the_table(s3):
     snap = remote_run(data="s3://revops-exports/daily", as_of="2026-11-15", months=2,
                       storage={**wrong, "max_retries": 0, "retry_timeout": "1s"})
     assert not snap["kpis"]["mrr"]["available"]
+
+
+CLI = "import sys; from revops_tui.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def remote_cli(tmp_path: Path, storage: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    (tmp_path / "config.toml").write_text(f'data = "s3://revops-exports/daily"\nas_of = "2026-11-15"\n[storage]\n{storage}')
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environ.update({"XDG_CACHE_HOME": str(tmp_path / "cache"), **(env or {})})
+    return subprocess.run([sys.executable, "-c", CLI, "report", "--config", str(tmp_path / "config.toml"),
+                           "--format", "json"], capture_output=True, text=True, timeout=120, env=environ,
+                          cwd=tmp_path)
+
+
+def test_unreachable_endpoint_fails_fast_once_naming_the_path(tmp_path):
+    import time
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    port = sock.getsockname()[1]
+    started = time.monotonic()
+    done = remote_cli(tmp_path, f'aws_endpoint_url = "http://127.0.0.1:{port}"\naws_allow_http = true\n'
+                                'aws_region = "us-east-1"\naws_access_key_id = "x"\naws_secret_access_key = "y"\n')
+    sock.close()
+    assert time.monotonic() - started < 60
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert lines[0].startswith("error: table customers: cannot read s3://revops-exports/daily/customers.parquet:")
+    assert "(path:" not in lines[0]
+    assert "error: table subscriptions: not read: the object store is unreachable (see table customers)" in lines
+

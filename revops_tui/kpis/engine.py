@@ -34,7 +34,7 @@ from revops_tui.kpis.quality import QualityReport, by_customer, plan_quality
 from revops_tui.kpis.results import Filters, KpiResult, Results
 from revops_tui.cancel import check_stop
 from revops_tui.lazy import QUERY_FAILURES, collect_each, first_line
-from revops_tui.loading import Tables
+from revops_tui.loading import Tables, read_problem
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,29 @@ def _adoption_part(f: dict, cal: Calendar, settings: Settings) -> pl.LazyFrame:
     return success.adoption(f[USAGE_BY_CUSTOMER], f["_mrr"], cal)
 
 
+class _Blame:
+    """Why a query failed: a table whose files cannot be read (an input problem naming the file),
+    or else the query itself. Each table is read again at most once per compute."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.unreadable: dict[str, str] = {}
+        self._checked: set[str] = set()
+
+    def of(self, names: tuple[str, ...] | list[str]) -> str | None:
+        for name in names:
+            if name not in self._checked and name in self.tables.frames:
+                self._checked.add(name)
+                problem = read_problem(self.tables, name)
+                if problem:
+                    self.unreadable[name] = problem
+            if name in self.unreadable:
+                return self.unreadable[name]
+        return None
+
+
 def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calendar, wanted: set[str],
-                   memo: Memo, keys: dict[str, Hashable | None]) -> dict[str, str]:
+                   memo: Memo, keys: dict[str, Hashable | None], blame: _Blame, errors: list[str]) -> dict[str, str]:
     """Materialise the frames several parts read (Polars would otherwise recompute them in
     each part): customer MRR and the usage summary. Returns a problem for a table that
     cannot be read (its KPIs lose their value; the others go on).
@@ -80,7 +101,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
             frames["_mrr"] = mrr  # type: ignore[assignment]
         except QUERY_FAILURES as exc:
             frames.pop("subscriptions")
-            problems["subscriptions"] = f"table subscriptions: query failed: {first_line(exc)}"
+            problems["subscriptions"] = _failure("subscriptions", "customer MRR", exc, blame, errors)
     check_stop()
     if "usage" in frames and "usage" in wanted:
         # From the unfiltered table: adoption meets it through the (filtered) customer MRR,
@@ -93,8 +114,17 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
             frames[USAGE_BY_CUSTOMER] = summary.lazy()
         except QUERY_FAILURES as exc:
             frames.pop("usage")
-            problems["usage"] = f"table usage: query failed: {first_line(exc)}"
+            problems["usage"] = _failure("usage", "usage summary", exc, blame, errors)
     return problems
+
+
+def _failure(table: str, query: str, exc: Exception, blame: _Blame, errors: list[str]) -> str:
+    """The problem of a table whose query failed; a failure not due to its files is also an error."""
+    unreadable = blame.of([table])
+    if unreadable:
+        return unreadable
+    errors.append(f"{query}: {first_line(exc)}")
+    return f"table {table}: query failed: {first_line(exc)}"
 
 
 PARTS = (
@@ -152,7 +182,7 @@ PART_COLUMNS = {
 
 def _collect_parts(
     frames: dict[str, pl.LazyFrame], cal: Calendar, settings: Settings, parts: list[Part],
-    extra: list[pl.LazyFrame], known: dict[str, pl.DataFrame],
+    extra: list[pl.LazyFrame], known: dict[str, pl.DataFrame], blame: _Blame,
 ) -> tuple[pl.DataFrame, dict[str, pl.DataFrame], dict[str, str], list[str], dict[int, pl.DataFrame], dict[int, str]]:
     """Collect every part that has its tables, together with `extra` frames (one collect); `known`:
     the monthly frames of parts already known (kept from an earlier compute), not run again.
@@ -172,6 +202,9 @@ def _collect_parts(
         if i in failed:
             message = first_line(failed[i])
             blamed = [t for t in part.tables if t not in ok_tables] or list(part.tables)
+            if blame.of(blamed):
+                new_problems.update((t, blame.unreadable[t]) for t in blamed if t in blame.unreadable)
+                continue
             for table in blamed:
                 new_problems.setdefault(table, f"table {table}: query failed: {message}")
             errors.append(f"{part.name}: {message}")
@@ -263,7 +296,9 @@ def compute(
         "_mrr": memo_key("shared", "customer_mrr", ctx, filtered_versions, ("subscriptions",)),
         USAGE_BY_CUSTOMER: memo_key("shared", USAGE_BY_CUSTOMER, ctx, file_versions, ("usage",)),
     }
-    problems.update(_shared_frames(frames, tables, cal, shared_wanted, memo, shared_keys))
+    blame = _Blame(tables)
+    shared_errors: list[str] = []
+    problems.update(_shared_frames(frames, tables, cal, shared_wanted, memo, shared_keys, blame, shared_errors))
     check_stop()
     plan = None
     if with_quality:
@@ -273,12 +308,17 @@ def compute(
     dq_known = {i: checks_known[k] for i, k in enumerate(dq_keys) if k in checks_known}
     run_checks = [i for i in range(len(dq_keys)) if i not in dq_known]
     monthly, fresh, part_problems, errors, q_done, q_failed = _collect_parts(
-        frames, cal, settings, parts, [plan.frames[i] for i in run_checks] if plan else [], known
+        frames, cal, settings, parts, [plan.frames[i] for i in run_checks] if plan else [], known, blame
     )
+    errors = shared_errors + errors
     for name, df in fresh.items():
         memo.stage(part_keys[name], df)
     q_done = {run_checks[j]: df for j, df in q_done.items()}
     q_failed = {run_checks[j]: message for j, message in q_failed.items()}
+    for i in q_failed:
+        unreadable = blame.of(plan.reads[i][1]) if plan else None
+        if unreadable:  # "table X: cannot read FILE: ..." -> the check's reason names the file
+            q_failed[i] = unreadable.split(": ", 1)[1]
     for i, df in q_done.items():
         memo.stage(dq_keys[i], df)
     q_done.update(dq_known)
@@ -304,5 +344,5 @@ def compute(
             kpis[kpi.id] = _result(kpi, series, cal, filters, problems, report.unavailable.get(kpi.id))
     return Results(
         as_of=as_of, months=labels, partial=cal.partial, filters=filters, kpis=kpis,
-        problems=problems, errors=errors, quality=report,
+        problems=problems, errors=errors, quality=report, unreadable=blame.unreadable,
     )

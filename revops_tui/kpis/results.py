@@ -61,6 +61,9 @@ class Results:
     problems: dict[str, str] = field(default_factory=dict)  # table -> message
     errors: list[str] = field(default_factory=list)  # query errors, with the KPIs they hit
     quality: object | None = None  # the QualityReport (checks with pass counts) behind the dq_* KPIs
+    # Tables whose files could not be read while computing (table -> message naming the file): bad
+    # input like a table that failed validation, unlike `errors` (queries that failed on good input).
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, kpi_id: str) -> KpiResult:
         return self.kpis[kpi_id]
