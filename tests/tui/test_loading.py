@@ -77,10 +77,10 @@ def test_stale_filter_work_is_dropped(run, monkeypatch):
             await wait_ready(pilot)
             original = app._apply
 
-            def spy(generation, snap, values, reloaded, changed_at=None):
+            def spy(generation, snap, values, reloaded, *rest):
                 if generation == app.generation:
                     applied.append(snap.results.filters)
-                original(generation, snap, values, reloaded, changed_at)
+                original(generation, snap, values, reloaded, *rest)
 
             app._apply = spy
             app.set_filters(slow)
