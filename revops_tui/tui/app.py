@@ -592,7 +592,7 @@ class RevOpsApp(KeysInOrder, App[int]):
             self.kept_last_good = True
             fresh = [p for p in broken if p not in self.problems]
             loaded = self.clock if self.clock is not None else self.snapshot.loaded_at.strftime("%H:%M:%S")
-            self.problems = broken + [f"showing the last good numbers (loaded {loaded}) until the files read cleanly"]
+            self.problems = [f"showing the last good numbers (loaded {loaded}) until the files read cleanly"] + broken
             for message in fresh:
                 self.notify(message, title="Data problem: last good numbers kept", severity="error",
                             markup=False, timeout=10)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from revops_tui.tui.app import RevOpsApp
 
 TOOL_NAME = "RevOps TUI"
+MAX_LINES = 4  # of the banner
 SEPARATOR = " │ "
 
 
@@ -89,9 +90,10 @@ class AppHeader(Widget):
 class Banner(Widget):
     """Errors of the current load (a table failing validation, a query error), shown until the next load."""
 
+    # In the flow under the docked header (two docked widgets would overlap: the banner hid the
+    # header's as-of, filters and load times exactly when they matter).
     DEFAULT_CSS = """
     Banner {
-        dock: top;
         height: auto;
         max-height: 4;
         display: none;
@@ -113,7 +115,17 @@ class Banner(Widget):
 
     def render(self) -> Text:
         lines = [Text.assemble(("✖ ", "bold"), clean(m)) for m in self.messages]
-        return Text("\n").join(lines)
+        width = self.content_size.width
+        if width <= 0 or sum(-(-cell_len(line.plain) // width) for line in lines) <= MAX_LINES:
+            return Text("\n").join(lines)
+        # Too long to wrap in full: one line per problem (the file it names comes first), and
+        # the count of those that do not fit; each was shown in full as a notification.
+        if len(lines) > MAX_LINES:
+            rest = len(lines) - MAX_LINES + 1
+            lines = lines[:MAX_LINES - 1] + [Text(f"… {rest} more problem{'s' if rest > 1 else ''}", style="italic")]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n", no_wrap=True).join(lines)
 
     def on_mount(self) -> None:
         app = self.app
