@@ -2,7 +2,9 @@
 
 Breakdowns by a filter dimension (segment, region, channel, owner) re-run the
 KPI with that one value added to the active filters, so a part of a number is
-defined exactly as the number is. Records are display-ready Polars frames.
+defined exactly as the number is. The rows with no value of the dimension are
+parts of their own (filters.NO_VALUE, NO_CUSTOMER, UNKNOWN_CUSTOMER), so the
+parts of a sum add up to it. Records are display-ready Polars frames.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from revops_tui.kpis import subscriptions as subs_frames
 from revops_tui.kpis.calendar import Calendar
 from revops_tui.kpis.catalog import CATALOG, DQ_IDS, MOVEMENT_NAMES
 from revops_tui.kpis.engine import compute
-from revops_tui.kpis.filters import filter_tables
+from revops_tui.kpis.filters import NO_CUSTOMER, NO_VALUE, SENTINELS, UNKNOWN_CUSTOMER, filter_tables
 from revops_tui.kpis.results import Filters
 from revops_tui.loading import Tables
 
@@ -62,6 +64,18 @@ class BreakdownRow:
     label: str
     value: float | None
     share: float | None  # % of the month's total; None for rates and means
+    key: str | None = None  # the filter value behind the row when it is not the label (no value)
+
+    @property
+    def filter_value(self) -> str:
+        """What narrows the records to this row (records(..., value=))."""
+        return self.label if self.key is None else self.key
+
+
+def value_label(dimension: str, value: str) -> str:
+    """How a breakdown value reads; the rows without a value of the dimension are in parentheses."""
+    labels = {NO_VALUE: f"(no {dimension})", NO_CUSTOMER: "(no customer)", UNKNOWN_CUSTOMER: "(unknown customer)"}
+    return labels.get(value, value)
 
 
 def dimensions(kpi_id: str) -> tuple[str, ...]:
@@ -90,51 +104,83 @@ def _calendar(scope: Scope, month: str) -> tuple[Calendar, int]:
     return cal, cal.first_shown  # the picked month is the first shown one
 
 
+def _by_customer(kpi_id: str, dimension: str) -> bool:
+    """Whether the dimension is read from the customer of each row (not from the row itself)."""
+    if dimension == "owner" or (dimension == "channel" and kpi_id in LEAD_KPIS):
+        return False
+    return not (dimension == "channel" and CATALOG[kpi_id].filters["owner"] == "filtered")  # a deal's channel
+
+
 def _dimension_values(scope: Scope, kpi_id: str, dimension: str) -> list[str]:
+    """The dimension's values, then the filter values of the rows without one (see breakdown)."""
     frames = scope.tables.frames
     if dimension == "owner":
         sources = [frames[t].select("owner") for t in ("opportunities", "quotas") if t in frames]
-    elif dimension == "channel" and kpi_id in LEAD_KPIS:
-        sources = [frames["leads"].select("channel")] if "leads" in frames else []
-    elif dimension == "channel" and CATALOG[kpi_id].filters["owner"] == "filtered":
-        sources = [frames["opportunities"].select("channel")] if "opportunities" in frames else []
+    elif not _by_customer(kpi_id, dimension):
+        table = "leads" if kpi_id in LEAD_KPIS else "opportunities"
+        sources = [frames[table].select("channel")] if table in frames else []
     else:
         sources = [frames["customers"].select(dimension)] if "customers" in frames else []
     if not sources:
         return []
-    values = pl.concat(sources).drop_nulls().unique().collect().to_series().to_list()
+    values = pl.concat(sources).unique().collect().to_series().to_list()
     chosen = getattr(scope.filters, dimension)
-    return sorted(v for v in values if not chosen or v in chosen)
+    if chosen:  # a null never matches the user's filter: no row without a value is in the KPI
+        return sorted(v for v in values if v in chosen)
+    missing = [NO_VALUE] if None in values else []
+    # Rows without a customer have no value of any customer dimension: none is left when the
+    # user filters by another one.
+    other_filter = any(getattr(scope.filters, d) for d in FILTER_DIMENSIONS if _by_customer(kpi_id, d))
+    if _by_customer(kpi_id, dimension) and not other_filter:
+        missing += [NO_CUSTOMER, UNKNOWN_CUSTOMER]
+    return sorted(v for v in values if v is not None) + missing
 
 
-def breakdown(scope: Scope, kpi_id: str, month: str, dimension: str) -> list[BreakdownRow]:
-    """The KPI's value in `month` per value of the dimension, with each part's share."""
+def breakdown(
+    scope: Scope, kpi_id: str, month: str, dimension: str, total: float | None = None
+) -> list[BreakdownRow]:
+    """The KPI's value in `month` per value of the dimension, with each part's share of `total`.
+
+    `total` is the KPI's value in `month` under the scope's filters (computed when not given).
+    The rows without a value of the dimension (a null segment, an orphan customer_id, a deal
+    without a customer) form rows of their own, shown when they hold anything: a sum's parts then
+    add up to it, and a share is of the whole, so the shares add up to 100% only when they do.
+    """
     if dimension in ("rule", "table"):
         return _quality_breakdown(scope, kpi_id, dimension)
-    if dimension == "stage":
-        return _stage_breakdown(scope, kpi_id, month)
-    rows = []
     shown = _months_through(scope, month)
+    if total is None and kpi_id in ADDITIVE:
+        whole = compute(scope.tables, scope.settings, scope.as_of, shown, scope.filters, only=(kpi_id,))[kpi_id]
+        total = dict(whole.series).get(month)
+    if dimension == "stage":
+        return _stage_breakdown(scope, kpi_id, month, total)
+    rows = []
     for value in _dimension_values(scope, kpi_id, dimension):
         narrowed = replace(scope.filters, **{dimension: frozenset({value})})
         result = compute(scope.tables, scope.settings, scope.as_of, shown, narrowed, only=(kpi_id,))[kpi_id]
-        rows.append(BreakdownRow(value, dict(result.series).get(month), None))
-    return _with_shares(kpi_id, rows)
+        part = dict(result.series).get(month)
+        if value not in SENTINELS:
+            rows.append(BreakdownRow(value, part, None))
+        elif part is not None and (part != 0 or kpi_id not in ADDITIVE):  # no such rows: no row
+            rows.append(BreakdownRow(value_label(dimension, value), part, None, key=value))
+    return _with_shares(kpi_id, rows, total)
 
 
-def _with_shares(kpi_id: str, rows: list[BreakdownRow]) -> list[BreakdownRow]:
-    if kpi_id not in ADDITIVE:
+def _with_shares(kpi_id: str, rows: list[BreakdownRow], total: float | None) -> list[BreakdownRow]:
+    """Each part's share of the whole, for sums and counts (rates and means do not add up)."""
+    if kpi_id not in ADDITIVE or not total:
         return rows
-    total = sum(r.value or 0 for r in rows)
-    return [replace(r, share=(r.value or 0) / total * 100 if total else None) for r in rows]
+    return [replace(r, share=(r.value or 0) / total * 100) for r in rows]
 
 
-def _stage_breakdown(scope: Scope, kpi_id: str, month: str) -> list[BreakdownRow]:
+def _stage_breakdown(scope: Scope, kpi_id: str, month: str, total: float | None) -> list[BreakdownRow]:
+    # open_deals keeps the deals of the KPI (an open stage, which a null stage is not): every
+    # deal has a stage, so the stages add up to the whole.
     deals = open_deals(scope, month).group_by("stage").agg(amount=pl.col("amount").sum(), count=pl.len())
     df = deals.collect().sort("stage")
     column = "amount" if kpi_id == "pipeline_open" else "count"
     rows = [BreakdownRow(s, float(v), None) for s, v in zip(df["stage"], df[column])]
-    return _with_shares("pipeline_open", rows)
+    return _with_shares(kpi_id, rows, total)
 
 
 def _quality_breakdown(scope: Scope, kpi_id: str, dimension: str) -> list[BreakdownRow]:
@@ -318,6 +364,6 @@ def record_title(kpi_id: str, detail: str | None = None) -> str:
 
 
 __all__ = [
-    "Scope", "scope_of", "BreakdownRow", "dimensions", "breakdown", "records", "record_title",
+    "Scope", "scope_of", "BreakdownRow", "dimensions", "breakdown", "records", "record_title", "value_label",
     "customer_rows", "open_deals", "MOVEMENTS",
 ]

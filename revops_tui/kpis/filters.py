@@ -13,9 +13,18 @@ from revops_tui.loading import Tables
 
 CUSTOMER_TABLES = ("subscriptions", "tickets", "nps_responses", "usage")
 
+# Filter values that only breakdowns and their records use, for the rows that have no value of a
+# dimension (a user's filter never holds them: a null never matches a filter). "\0" keeps them
+# apart from any value an export can hold.
+NO_VALUE = "\0no value"  # the dimension's column is null (a customer's null segment, a deal's null owner)
+NO_CUSTOMER = "\0no customer"  # customer dimensions: the row's customer_id is null
+UNKNOWN_CUSTOMER = "\0unknown customer"  # customer dimensions: customer_id not in customers (an orphan)
+SENTINELS = (NO_VALUE, NO_CUSTOMER, UNKNOWN_CUSTOMER)
+
 
 def _match(column: str, values: frozenset[str]) -> pl.Expr:
-    return pl.col(column).is_in(sorted(values))  # null never matches
+    matched = pl.col(column).is_in(sorted(values))  # null never matches a value
+    return matched | pl.col(column).is_null() if NO_VALUE in values else matched
 
 
 def _customer_ids(customers: pl.LazyFrame, filters: Filters, names: tuple[str, ...]) -> pl.LazyFrame:
@@ -24,6 +33,23 @@ def _customer_ids(customers: pl.LazyFrame, filters: Filters, names: tuple[str, .
         if getattr(filters, name):
             cond = cond & _match(name, getattr(filters, name))
     return customers.filter(cond).select("customer_id").unique()
+
+
+def _by_customer(frame: pl.LazyFrame, customers: pl.LazyFrame, filters: Filters, names: tuple[str, ...]) -> pl.LazyFrame:
+    """The rows of `frame` whose customer matches every customer filter in `names`.
+
+    A row without a customer (null id, or an id not in customers) has no value of any of them:
+    it matches only when each of those filters holds NO_CUSTOMER, or UNKNOWN_CUSTOMER.
+    """
+    kept = frame.join(_customer_ids(customers, filters, names), on="customer_id", how="semi")
+    if all(UNKNOWN_CUSTOMER in getattr(filters, n) for n in names):
+        orphans = frame.filter(pl.col("customer_id").is_not_null()).join(
+            customers.select("customer_id"), on="customer_id", how="anti"
+        )
+        kept = pl.concat([kept, orphans])
+    if all(NO_CUSTOMER in getattr(filters, n) for n in names):
+        kept = pl.concat([kept, frame.filter(pl.col("customer_id").is_null())])
+    return kept
 
 
 def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFrame], dict[str, str]]:
@@ -46,10 +72,9 @@ def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFr
                 frames.pop(name, None)
                 problems[name] = why
         else:
-            ids = _customer_ids(customers, filters, customer_filters)
             for name in CUSTOMER_TABLES:
                 if name in frames:
-                    frames[name] = frames[name].join(ids, on="customer_id", how="semi")
+                    frames[name] = _by_customer(frames[name], customers, filters, customer_filters)
 
     if "channel" in active:
         if "leads" in frames:
@@ -73,8 +98,7 @@ def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFr
                 problems["opportunities"] = why
                 opps = None
             else:
-                ids = _customer_ids(customers, filters, deal_customer_filters)
-                opps = opps.join(ids, on="customer_id", how="semi")
+                opps = _by_customer(opps, customers, filters, deal_customer_filters)
         if opps is not None:
             frames["opportunities"] = opps
     if deal_filter and "opportunity_history" in frames:

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 
 from revops_tui.config import Settings
-from revops_tui.kpis.drilldown import Scope, breakdown, dimensions, records
+from revops_tui.kpis.drilldown import ADDITIVE, Scope, breakdown, dimensions, records
+from revops_tui.kpis.engine import compute
 from revops_tui.kpis.results import Filters
 from tests.builders import sub, tables
 from tests.kpis.test_revenue import SCENARIO_A
-from tests.kpis.test_sales_marketing import HISTORY, LEADS, OPPS
+from tests.kpis.test_sales_marketing import HISTORY, LEADS, OPPS, hist, opp
 
 
 def cust(cid, name, segment, region="NA", channel="organic"):
@@ -120,3 +121,114 @@ def test_only_computes_the_named_kpis(a):
     assert list(one.kpis) == ["pipeline_open"]
     assert one["pipeline_open"].series == full["pipeline_open"].series
     assert compute(a.tables, a.settings, a.as_of, 3, only=("mrr",))["mrr"].series == full["mrr"].series
+
+
+# Rows without a value of a dimension (rule 3: they still count). As of 2024-03-15:
+#   customers c1 SMB/NA/organic, c2 Enterprise/EMEA/paid, c3 no segment, NA, no channel;
+#   c9 is not in customers (orphan) and one subscription and one ticket have no customer_id.
+HOLES_CUSTOMERS = [cust("c1", "One", "SMB"), cust("c2", "Two", "Enterprise", "EMEA", "paid"),
+                   {**cust("c3", "Three", None), "channel": None}]
+HOLES_SUBS = [
+    sub("c1", 100, "2024-01-01"),
+    sub("c2", 200, "2024-01-01", "2024-03-05"), sub("c2", 150, "2024-03-05"),  # contraction 50 in March
+    sub("c3", 50, "2024-02-01", term_end="2024-12-31"),  # new in February
+    sub("c9", 30, "2024-01-01", term_end="2024-06-30"),
+    sub(None, 40, "2024-01-01"),  # no customer: counts for no customer, so not in MRR
+]
+
+
+def ticket(tid, cid, created, resolved_ts):
+    return {"ticket_id": tid, "customer_id": cid, "created_at": created, "created_at_ts": f"{created}T08:00:00",
+            "resolved_at": resolved_ts[:10], "resolved_at_ts": resolved_ts, "priority": "low"}
+
+
+HOLES_TICKETS = [ticket("t1", "c1", "2024-03-02", "2024-03-02T10:00:00"),  # 2 h
+                 ticket("t2", "c3", "2024-03-03", "2024-03-03T12:00:00"),  # 4 h
+                 ticket("t3", "c9", "2024-03-04", "2024-03-04T18:00:00"),  # 10 h
+                 ticket("t4", None, "2024-03-05", "2024-03-05T14:00:00")]  # 6 h
+# Open in March: d1 c1 ann 1000, d2 no customer bob no channel 500, d3 orphan c9 no owner 300,
+# d4 c3 (no segment) ann paid 200. d2 and d3 come from leads and were created in March.
+HOLES_OPPS = [
+    opp("d1", "new_business", "2024-02-01", "proposal", 1000.0, customer="c1"),
+    opp("d2", "new_business", "2024-03-01", "prospecting", 500.0, lead="L1", owner="bob", channel=None),
+    opp("d3", "new_business", "2024-03-02", "prospecting", 300.0, lead="L2", owner=None, customer="c9"),
+    opp("d4", "expansion", "2024-02-15", "negotiation", 200.0, channel="paid", customer="c3"),
+]
+HOLES_HISTORY = [hist("d1", "proposal", 1000.0, "2024-02-01"), hist("d2", "prospecting", 500.0, "2024-03-01"),
+                 hist("d3", "prospecting", 300.0, "2024-03-02"), hist("d4", "negotiation", 200.0, "2024-02-15")]
+HOLES_LEADS = [{"lead_id": "L1", "created_at": "2024-03-01", "channel": "organic"},
+               {"lead_id": "L2", "created_at": "2024-03-02", "channel": None},
+               {"lead_id": "L3", "created_at": "2024-02-05", "channel": "paid"}]
+
+
+@pytest.fixture(scope="module")
+def holes():
+    return scope(customers=HOLES_CUSTOMERS, subscriptions=HOLES_SUBS, tickets=HOLES_TICKETS,
+                 opportunities=HOLES_OPPS, opportunity_history=HOLES_HISTORY, leads=HOLES_LEADS)
+
+
+def values(rows):
+    return {r.label: r.value for r in rows}
+
+
+def test_rows_without_a_value_have_rows_of_their_own(holes):
+    # MRR March: c1 100 + c2 150 + c3 50 + c9 30 = 330 (the row without customer_id counts for none)
+    by = {r.label: r for r in breakdown(holes, "mrr", "2024-03", "segment")}
+    assert values(by.values()) == {"Enterprise": 150, "SMB": 100, "(no segment)": 50, "(unknown customer)": 30}
+    assert by["(no segment)"].share == pytest.approx(50 / 330 * 100)
+    assert values(breakdown(holes, "mrr", "2024-03", "channel")) == {
+        "organic": 100, "paid": 150, "(no channel)": 50, "(unknown customer)": 30}
+    # tickets in March: t1 c1 SMB, t2 c3 no segment, t3 orphan c9, t4 without customer; by region c1, c3 are NA
+    assert values(breakdown(holes, "support_tickets", "2024-03", "segment")) == {
+        "SMB": 1, "Enterprise": 0, "(no segment)": 1, "(no customer)": 1, "(unknown customer)": 1}
+    assert values(breakdown(holes, "support_tickets", "2024-03", "region")) == {
+        "NA": 2, "EMEA": 0, "(no customer)": 1, "(unknown customer)": 1}
+    # open pipeline: SMB d1 1000, no segment d4 200, no customer d2 500, orphan d3 300; owners ann d1+d4
+    assert values(breakdown(holes, "pipeline_open", "2024-03", "segment")) == {
+        "SMB": 1000, "Enterprise": 0, "(no segment)": 200, "(no customer)": 500, "(unknown customer)": 300}
+    assert values(breakdown(holes, "pipeline_open", "2024-03", "owner")) == {"ann": 1200, "bob": 500, "(no owner)": 300}
+    assert values(breakdown(holes, "pipeline_open", "2024-03", "channel")) == {
+        "organic": 1300, "paid": 200, "(no channel)": 500}
+    assert values(breakdown(holes, "new_leads", "2024-03", "channel")) == {"organic": 1, "paid": 0, "(no channel)": 1}
+
+
+def test_rows_without_a_value_of_a_median_show_their_own(holes):
+    # resolution hours in March: SMB t1 2, no segment t2 4, orphan t3 10, no customer t4 6; all: (4 + 6) / 2
+    rows = breakdown(holes, "resolution_hours", "2024-03", "segment")
+    assert values(rows) == {"SMB": 2, "Enterprise": None, "(no segment)": 4, "(no customer)": 6,
+                            "(unknown customer)": 10}
+    assert all(r.share is None for r in rows)  # a median's parts do not add up
+
+
+@pytest.mark.parametrize("kpi_id", sorted(ADDITIVE))
+def test_every_additive_breakdown_adds_up_to_the_kpi(holes, kpi_id):
+    whole = compute(holes.tables, holes.settings, holes.as_of, 3, only=(kpi_id,))[kpi_id]
+    for dim in dimensions(kpi_id):
+        for month, total in whole.series:
+            rows = breakdown(holes, kpi_id, month, dim)
+            assert sum(r.value or 0 for r in rows) == pytest.approx(total), (dim, month)
+            if total:
+                assert sum(r.share for r in rows) == pytest.approx(100), (dim, month)
+
+
+def test_records_behind_the_rows_without_a_value(holes):
+    def behind(kpi_id, dim, label, column, month="2024-03"):
+        row = next(r for r in breakdown(holes, kpi_id, month, dim) if r.label == label)
+        return sorted(records(holes, kpi_id, month, dimension=dim, value=row.filter_value)[column].to_list())
+
+    assert behind("mrr", "segment", "(no segment)", "customer_id") == ["c3"]
+    assert behind("mrr", "segment", "(unknown customer)", "customer_id") == ["c9"]
+    assert behind("support_tickets", "segment", "(no customer)", "ticket_id") == ["t4"]
+    assert behind("support_tickets", "region", "(unknown customer)", "ticket_id") == ["t3"]
+    assert behind("pipeline_open", "segment", "(no customer)", "opportunity_id") == ["d2"]
+    assert behind("pipeline_open", "owner", "(no owner)", "opportunity_id") == ["d3"]
+    assert behind("new_leads", "channel", "(no channel)", "lead_id") == ["L2"]
+    assert behind("mrr_contraction", "channel", "paid", "customer_id") == ["c2"]
+
+
+def test_no_rows_without_a_customer_under_another_customer_filter(holes):
+    # region NA: c1 100 + c3 50 = 150 (the orphan has no region, so it drops out, kpis.md Filters)
+    na = Scope(holes.tables, holes.settings, holes.as_of, Filters.of(region=["NA"]))
+    rows = breakdown(na, "mrr", "2024-03", "segment")
+    assert values(rows) == {"Enterprise": 0, "SMB": 100, "(no segment)": 50}
+    assert [r.share for r in rows] == [0, pytest.approx(100 / 150 * 100), pytest.approx(50 / 150 * 100)]

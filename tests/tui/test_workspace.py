@@ -319,6 +319,35 @@ def test_mrr_movement_to_records(run):
     run(go())
 
 
+def test_mrr_by_segment_has_a_row_for_no_segment_and_opens_its_customers(run):
+    # Shipped data, 2026-11: $2,325 of the $286,552 MRR belongs to the two customers whose
+    # segment is null (C00029, C00086); the breakdown shows them as a row of their own.
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            detail = app.screen
+            await pilot.press("d")  # movement -> segment
+            await wait_idle(pilot)
+            assert detail.dimension == "segment" and detail.month == "2026-11"
+            rows = {r.label: r for r in detail.rows}
+            assert rows["(no segment)"].value == 2325
+            total = dict(app.snapshot.results["mrr"].series)["2026-11"]
+            assert sum(r.value for r in detail.rows) == pytest.approx(total)
+            assert rows["(no segment)"].share == pytest.approx(2325 / total * 100)
+            table = detail.query_one(BreakdownTable)
+            assert "(no segment)" in [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+            await open_breakdown_row(pilot, "(no segment)")
+            await wait_screen(pilot, RecordsScreen)
+            await wait_idle(pilot)
+            frame = app.screen.query_one(RecordsTable).frame
+            assert sorted(frame["customer_id"]) == ["C00029", "C00086"] and frame["mrr_to"].sum() == 2325
+            assert "2026-11 › segment: (no segment)" in header_text(app)
+    run(go())
+
+
 def test_open_pipeline_stage_to_records(run):
     async def go():
         app = make_app()

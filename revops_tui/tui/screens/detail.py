@@ -252,7 +252,9 @@ class DetailScreen(Screen):
     def _compute_breakdown(self, snap, key: tuple, month: str, dim: str) -> None:
         worker = get_current_worker()
         try:
-            rows = breakdown(scope_of(snap), self.kpi_id, month, dim)
+            result = snap.results.kpis.get(self.kpi_id)
+            total = dict(result.series).get(month) if result is not None and result.available else None
+            rows = breakdown(scope_of(snap), self.kpi_id, month, dim, total)
             error = None
         except Exception as exc:  # noqa: BLE001 - shown under the table, the screen keeps working
             rows, error = [], str(exc) or type(exc).__name__
@@ -297,7 +299,8 @@ class DetailScreen(Screen):
         for row in rows:
             label = row.label.capitalize() if dim == "movement" else row.label
             table.add_row(
-                literal(label), num(format_value(row.value, unit, self.currency)),
+                literal(label, "italic" if row.key is not None else ""),  # italic: the rows without a value
+                num(format_value(row.value, unit, self.currency)),
                 num(format_value(row.share, "%") if row.share is not None else ""),
             )
         if rows:
@@ -377,7 +380,8 @@ class DetailScreen(Screen):
             return
         if not (0 <= index < len(self.rows)):
             return
-        label = self.rows[index].label
+        row = self.rows[index]
+        label = row.label
         if dim == "movement":
             request = RecordsRequest("mrr", month, detail=label, crumb=label.capitalize())
         elif dim in ("rule", "table"):
@@ -385,7 +389,7 @@ class DetailScreen(Screen):
         elif dim == "stage":
             request = RecordsRequest(self.kpi_id, month, dimension="stage", value=label, crumb=label)
         else:
-            request = RecordsRequest(self.kpi_id, month, dimension=dim, value=label, crumb=f"{dim}: {label}")
+            request = RecordsRequest(self.kpi_id, month, dimension=dim, value=row.filter_value, crumb=f"{dim}: {label}")
         self.app.push_screen(RecordsScreen(request))
 
     def action_back(self) -> None:

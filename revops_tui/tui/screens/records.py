@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from revops_tui.kpis.drilldown import record_title, records, scope_of
+from revops_tui.kpis.drilldown import record_title, records, scope_of, value_label
 from revops_tui.lazy import QUERY_FAILURES
 from revops_tui.tui.text import clean
 from revops_tui.tui.widgets.header import AppHeader, Banner
@@ -34,7 +34,7 @@ class RecordsRequest:
     def title(self) -> str:
         title = record_title(self.kpi_id, self.detail)
         if self.dimension and self.value is not None:
-            title += f" · {self.dimension}: {self.value}"
+            title += f" · {self.dimension}: {value_label(self.dimension, self.value)}"
         return title
 
 
