@@ -269,3 +269,32 @@ def test_config_notes_are_notified(run):
             messages = [n.message for n in app._notifications]
             assert any("colour" in m for m in messages)
     run(go())
+
+
+def test_banner_sits_under_the_header_and_keeps_long_problems_to_four_lines(run, tmp_path):
+    """At 80x24 with two unreadable tables: the header (as-of, filters, load time) stays visible
+    above the banner, and problems too long to wrap in four lines take one line each."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    for name in ("subscriptions", "tickets"):
+        path = data / f"{name}.parquet"
+        path.write_bytes(path.read_bytes()[:3000])
+
+    async def go():
+        app = make_app(shipped_settings(data=data))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot, quality=False)
+            header, banner = app.screen.query_one(AppHeader), app.screen.query_one(Banner)
+            assert banner.has_class("-shown")
+            assert banner.region.y >= header.region.bottom  # not drawn over the header
+            assert "as of 2026-11-15" in header.render().plain
+            app.problems = ["showing the last good numbers (loaded 09:00:00) until the files read cleanly",
+                            *app.problems]
+            app.refresh_chrome()
+            await pilot.pause()
+            lines = banner.render().plain.splitlines()
+            assert banner.region.height <= 4 and len(lines) == 3
+            assert lines[0].startswith("✖ showing the last good numbers")
+            assert lines[1].startswith("✖ table subscriptions: cannot read") and lines[1].endswith("…")
+            assert all(len(line) <= banner.content_size.width for line in lines)
+    run(go())

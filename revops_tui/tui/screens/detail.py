@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 from revops_tui.formatting import format_change, format_value, is_good
 from revops_tui.kpis.catalog import CATALOG, DEPARTMENTS, DQ_IDS
 from revops_tui.kpis.drilldown import MOVEMENTS, BreakdownRow, breakdown, dimensions, scope_of
+from revops_tui.lazy import QUERY_FAILURES
 from revops_tui.targets.status import COLOURS, SYMBOLS
 from revops_tui.tui.targets_hook import card_target, target_line
 from revops_tui.tui.text import clean, literal
@@ -256,7 +257,7 @@ class DetailScreen(Screen):
             total = dict(result.series).get(month) if result is not None and result.available else None
             rows = breakdown(scope_of(snap), self.kpi_id, month, dim, total)
             error = None
-        except Exception as exc:  # noqa: BLE001 - shown under the table, the screen keeps working
+        except QUERY_FAILURES as exc:  # shown under the table, the screen keeps working
             rows, error = [], str(exc) or type(exc).__name__
         if worker.is_cancelled:
             return
