@@ -505,6 +505,26 @@ def test_filters_modal_and_clear(run):
     run(go())
 
 
+def test_filters_modal_tells_ticked_from_unticked_without_colour(run):
+    """Ticked values show an X in their box, unticked ones an empty box (Textual's own list draws
+    an X for both and only colours them differently: the same under NO_COLOR)."""
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(pilot)
+            await pilot.press("f")
+            await wait_screen(pilot, FiltersScreen)
+            await pilot.press("space")  # tick the first segment
+            await pilot.pause()
+            segment = app.screen.query_one("#filter-segment", SelectionList)
+            rows = [segment.render_line(y).text for y in range(3)]
+            assert rows[0].startswith("▐X▌ ") and rows[1].startswith("▐ ▌ ") and rows[2].startswith("▐ ▌ ")
+            await pilot.press("space")  # untick it again
+            await pilot.pause()
+            assert segment.render_line(0).text.startswith("▐ ▌ ")
+    run(go())
+
+
 def test_filters_apply_on_detail_screen(run):
     async def go():
         app = make_app()

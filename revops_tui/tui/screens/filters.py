@@ -6,13 +6,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from rich.segment import Segment
+from textual.strip import Strip
 from textual.widgets import Button, Label, SelectionList
+from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.selection_list import Selection
 
 from revops_tui.kpis.results import Filters
 from revops_tui.tui.text import content
 
 NAMES = ("segment", "region", "channel", "owner")
+
+
+class TickList(SelectionList[str]):
+    """A SelectionList whose unticked values show an empty box: Textual draws the same X for
+    both states and tells them apart by colour only (identical under NO_COLOR or on a console)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) > 1 and segments[1].text == ToggleButton.BUTTON_INNER and segments[1].style:
+            index = segments[1].style.meta.get("option")
+            if index is not None and self.get_option_at_index(index).value not in self._selected:
+                segments[1] = Segment(" ", segments[1].style)
+                return Strip(segments, strip.cell_length)
+        return strip
 
 
 class FiltersScreen(ModalScreen[Filters | None]):
@@ -46,7 +64,7 @@ class FiltersScreen(ModalScreen[Filters | None]):
                     options = sorted(set(self.values.get(name, [])) | set(chosen))
                     with Vertical(classes="filter-column"):
                         yield Label(f"{name} ({len(options)})", classes="filter-name")
-                        yield SelectionList[str](
+                        yield TickList(
                             *(Selection(content(v), v, v in chosen) for v in options), id=f"filter-{name}"
                         )
             if not any(self.values.get(n) for n in NAMES):
