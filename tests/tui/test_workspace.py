@@ -712,3 +712,37 @@ def test_a_command_line_filter_value_not_in_the_data_is_a_notice(run):
             await wait_screen(pilot, FiltersScreen)  # the dialog still opens, with the value ticked
 
     run(go())
+
+
+def test_footer_offers_the_keys_that_work_here_and_help_at_80_columns(run):
+    from revops_tui.tui.widgets.keys_footer import KeysFooter
+
+    def footer(app) -> str:
+        return app.screen.query_one(KeysFooter).render().plain
+
+    async def go():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(pilot)
+            assert "? Help" in footer(app) and "t Target" in footer(app)  # a card is focused
+            await pilot.press("5")
+            app.screen.set_focus(app.screen.query_one(ChecksTable))
+            await pilot.pause()
+            assert "⏎ Records" in footer(app) and "Target" not in footer(app) and "? Help" in footer(app)
+            app.goto_kpi("cac")  # no breakdown: no dimension key
+            await wait_screen(pilot, DetailScreen)
+            await pilot.pause()
+            assert "Next dimension" not in footer(app) and "esc Back" in footer(app)
+            await pilot.press("escape")
+            app.goto_kpi("mrr")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.pause()
+            assert "d Next dimension" in footer(app)
+            month = app.screen.month
+            await pilot.press("k")  # j / k move in the month table like the arrows
+            await pilot.pause()
+            assert app.screen.month < month
+            await pilot.press("j")
+            await pilot.pause()
+            assert app.screen.month == month
+    run(go())

@@ -181,6 +181,11 @@ class DepartmentsScreen(Screen):
         come a frame later) wait for its cards (tui/typeahead.py): they would find none."""
         return self.current_pane in self._mounting
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit_target":  # offered where it works: on a KPI card or the MRR chart
+            return isinstance(self.focused, (KpiCard, MovementsChart))
+        return True
+
     def action_edit_target(self) -> None:
         focused = self.focused
         if isinstance(focused, KpiCard):
@@ -249,6 +254,7 @@ class DepartmentsScreen(Screen):
         return None
 
     def on_descendant_focus(self, event) -> None:
+        self.refresh_bindings()  # the target key follows the focus (check_action)
         widget = event.widget
         pane = self._pane_of(widget)
         if pane and widget.id:

@@ -324,6 +324,11 @@ class DetailScreen(Screen):
         return (key in self.ROW_KEYS and isinstance(self.focused, BreakdownTable)
                 and self._rows_for != (self.month, self.dimension) and (self._timer is not None or self._computing))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dimension":
+            return len(self.dims) > 1  # not offered for a KPI without breakdown (CAC, ...)
+        return True
+
     def action_dimension(self, step: int) -> None:
         if len(self.dims) < 2:
             return

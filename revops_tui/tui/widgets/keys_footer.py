@@ -14,6 +14,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 
+ALWAYS_SHOWN = frozenset({"question_mark"})  # help lists every key the footer has no room for
+
+
 class KeysFooter(Widget):
     DEFAULT_CSS = """
     KeysFooter {
@@ -68,11 +71,15 @@ class KeysFooter(Widget):
         def size(display: str, description: str) -> int:
             return cell_len(display) + cell_len(description) + 3
 
-        reserved = sum(size(d, desc) for _, d, desc in self._keys if desc == "palette")
+        def always(key: str, description: str) -> bool:
+            return description == "palette" or key in ALWAYS_SHOWN
+
+        reserved = sum(size(d, desc) for k, d, desc in self._keys if always(k, desc))  # not placed yet
         for key, display, description in self._keys:
-            budget = width if description == "palette" else width - reserved
-            if cell_len(text.plain) + size(display, description) > budget:
-                continue  # a later, shorter key may still fit; the palette key always does
+            if always(key, description):
+                reserved -= size(display, description)
+            elif cell_len(text.plain) + size(display, description) > width - reserved:
+                continue  # a later, shorter key may still fit; help and the palette always do
             start = cell_len(text.plain)
             text.append(f" {display} ", style=key_style)
             text.append(f"{description} ", style=description_style)

@@ -14,8 +14,16 @@ def num(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right", no_wrap=True)
 
 
+VI_ROWS = [  # j / k move like the arrows, as everywhere else (README key table)
+    Binding("j", "cursor_down", "Down", show=False),
+    Binding("k", "cursor_up", "Up", show=False),
+]
+
+
 class ChecksTable(DataTable):
     """Each data-quality check with its pass rate and failing count; Enter opens the failing records."""
+
+    BINDINGS = [*VI_ROWS, Binding("enter", "select_cursor", "Records")]
 
     DEFAULT_CSS = """
     ChecksTable { height: auto; max-height: 100%; margin: 1 0 0 0; }
@@ -58,6 +66,8 @@ class ChecksTable(DataTable):
 class MonthTable(DataTable):
     """Month, value, change: up/down picks the month of the breakdown."""
 
+    BINDINGS = VI_ROWS
+
     DEFAULT_CSS = """
     MonthTable { width: 38; height: 1fr; }
     """
@@ -70,8 +80,9 @@ class BreakdownTable(DataTable):
     """The picked month split by one dimension; left/right switch the dimension."""
 
     BINDINGS = [
-        Binding("left", "screen.dimension(-1)", "Prev. dimension", show=False),
-        Binding("right", "screen.dimension(1)", "Next dimension", show=False),
+        *VI_ROWS,
+        Binding("left,h", "screen.dimension(-1)", "Prev. dimension", show=False),
+        Binding("right,l", "screen.dimension(1)", "Next dimension", show=False),
     ]
 
     DEFAULT_CSS = """
