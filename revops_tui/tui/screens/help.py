@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -70,14 +71,16 @@ class HelpScreen(ModalScreen[None]):
         return cls(breadcrumb_for(app, screen) or _title(screen), unique)
 
     def compose(self) -> ComposeResult:
-        width = max((cell_len(k) for k, _ in self.rows), default=0) + 2
-        text = Text()
-        for i, (key, description) in enumerate(self.rows):
-            if i:
-                text.append("\n")
-            text.append(key.ljust(width), style="bold")
-            text.append(description)
+        # A grid, so that a description too long for a narrow terminal wraps under itself.
+        text = Table.grid(padding=(0, 2))
+        text.add_column(no_wrap=True, style="bold")
+        text.add_column(overflow="fold")
+        for key, description in self.rows:
+            text.add_row(key, description)
+        keys = max((cell_len(k) for k, _ in self.rows), default=0)
+        longest = keys + 2 + max((cell_len(d) for _, d in self.rows), default=0)
         with VerticalScroll(id="help-box") as box:
+            box.styles.width = longest + 4  # border and padding; max-width (TCSS) caps it, the grid wraps
             box.border_title = f"Keys · {self.title_text}"
             box.border_subtitle = "esc close"
             yield Static(text, id="help-keys")
