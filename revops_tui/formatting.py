@@ -81,7 +81,8 @@ def format_change(value: float | None, previous: float | None, unit: str) -> str
     if delta is None:
         return NA
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    suffix = " pp" if unit in PERCENT_UNITS else "%"
+    # % KPIs change by percentage points; a score (NPS, -100..100) by points of the score
+    suffix = {"%": " pp", "score": " pts"}.get(unit, "%")
     return f"{arrow} {delta:+,.1f}{suffix}"
 
 

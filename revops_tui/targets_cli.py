@@ -25,7 +25,7 @@ from revops_tui.targets import (
     parse_direction,
     parse_month,
     parse_tolerance,
-    parse_value,
+    parse_target,
 )
 
 PROG = "revops-tui targets"
@@ -176,7 +176,7 @@ def _set(store: TargetStore, args: argparse.Namespace, out: TextIO, err: TextIO)
     if raw_value is None:
         return _fail("give a VALUE, e.g. `targets set mrr 120k`", err)
     try:
-        value = parse_value(raw_value, kpi.unit)
+        value = parse_target(raw_value, kpi)
     except ValueError as exc:
         return _fail(f"value for {kpi_id}: {exc}", err)
     try:

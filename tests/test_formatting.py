@@ -25,3 +25,11 @@ from revops_tui.formatting import format_value
 )
 def test_a_percent_near_0_or_100_never_looks_like_it(value, shown):
     assert format_value(value, "%") == shown
+
+
+def test_change_suffix_points_for_percent_and_score_units():
+    from revops_tui.formatting import format_change
+
+    assert format_change(12.0, 10.0, "%") == "▲ +2.0 pp"  # percentage points
+    assert format_change(40.0, -6.2, "score") == "▲ +46.2 pts"  # NPS points, not percent
+    assert format_change(110.0, 100.0, "currency") == "▲ +10.0%"  # relative change

@@ -31,10 +31,21 @@ class Kpi:
     filters: dict[str, str]  # filter name -> FILTERED | IGNORED | NA
     definition: str = ""
     short_name: str | None = None
+    bounds: tuple[float | None, float | None] | None = None  # a target's range; None: by unit (UNIT_BOUNDS)
 
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def target_range(self) -> tuple[float | None, float | None]:
+        """The values a target can sensibly take (low, high; None: open)."""
+        return self.bounds if self.bounds is not None else UNIT_BOUNDS.get(self.unit, (0.0, None))
+
+
+# A share of a whole is 0..100 %, a score -100..100; money, counts, durations, ratios >= 0.
+# KPIs that leave these say so with `bounds` (growth rates down to -100 %, NRR above 100 %, ...).
+UNIT_BOUNDS: dict[str, tuple[float | None, float | None]] = {"%": (0.0, 100.0), "score": (-100.0, 100.0)}
 
 
 def _f(customer: str, owner: str, channel: str) -> dict[str, str]:
@@ -56,9 +67,10 @@ _ALL = [
         "sum over customers of MRR at the end of the month"),
     Kpi("arr", "ARR", "overview", "currency", "higher", SUBS, CUSTOMER, "12 x MRR"),
     Kpi("revenue_growth", "Revenue growth", "overview", "%", "higher", SUBS, CUSTOMER,
-        "(mrr(M) - mrr(M-1)) / mrr(M-1)"),
+        "(mrr(M) - mrr(M-1)) / mrr(M-1)", bounds=(-100.0, None)),
     Kpi("nrr", "Net revenue retention (12 mo)", "overview", "%", "higher", SUBS, CUSTOMER,
-        "MRR now of the customers active 12 months ago / their MRR then", short_name="NRR (12 mo)"),
+        "MRR now of the customers active 12 months ago / their MRR then", short_name="NRR (12 mo)",
+        bounds=(0.0, None)),
     Kpi("grr", "Gross revenue retention (12 mo)", "overview", "%", "higher", SUBS, CUSTOMER,
         "as NRR, each customer capped at its MRR 12 months ago", short_name="GRR (12 mo)"),
     Kpi("logo_churn_rate", "Churn rate (logos)", "overview", "%", "lower", SUBS, CUSTOMER,
@@ -72,7 +84,7 @@ _ALL = [
     Kpi("cac", "CAC", "overview", "currency", "lower", ("subscriptions", "expenses"), SPEND,
         "marketing + sales expenses in M / new customers in M"),
     Kpi("clv", "Customer lifetime value", "overview", "currency", "higher", ("subscriptions", "expenses"),
-        SPEND, "ARPA x gross margin x lifetime - CAC (12 mo)", short_name="CLV"),
+        SPEND, "ARPA x gross margin x lifetime - CAC (12 mo)", short_name="CLV", bounds=(None, None)),
     Kpi("ltv_cac", "LTV : CAC", "overview", "ratio", "higher", ("subscriptions", "expenses"), SPEND,
         "ARPA x gross margin x lifetime / CAC (12 mo)"),
     Kpi("cac_payback", "CAC payback", "overview", "months", "lower", ("subscriptions", "expenses"), SPEND,
@@ -106,12 +118,12 @@ _ALL = [
     Kpi("pipeline_velocity", "Pipeline velocity", "sales", "currency/day", "higher",
         ("opportunities", "opportunity_history"), DEALS, "open deals x mean won amount x win rate / cycle (3 mo)"),
     Kpi("quota_attainment", "Quota attainment", "sales", "%", "higher", ("opportunities", "quotas"), QUOTA,
-        "new business + expansion won in M / quotas for M"),
+        "new business + expansion won in M / quotas for M", bounds=(0.0, None)),
     # Customer Success
     Kpi("nps", "Net promoter score", "customer_success", "score", "higher", ("nps_responses",), CUSTOMER,
         "% promoters (9-10) - % detractors (0-6) of responses in M", short_name="NPS"),
     Kpi("book_growth", "Book of business growth", "customer_success", "%", "higher", SUBS, CUSTOMER,
-        "MRR change of the customers active at E(M-1)"),
+        "MRR change of the customers active at E(M-1)", bounds=(-100.0, None)),
     Kpi("product_adoption", "Product adoption", "customer_success", "%", "higher", ("subscriptions", "usage"),
         CUSTOMER, "active customers with product usage in M / active customers"),
     Kpi("support_tickets", "Support tickets", "customer_success", "count", "lower", ("tickets",), CUSTOMER,

@@ -35,6 +35,7 @@ from revops_tui.targets.values import (
     parse_direction,
     parse_month,
     parse_tolerance,
+    parse_target,
     parse_value,
 )
 
@@ -43,5 +44,5 @@ __all__ = [
     "SEVERITY", "STATUSES", "SYMBOLS", "Target", "series_status", "status", "status_against",
     "symbol", "UNSET", "ConflictError", "ReadOnlyError", "TargetsError", "TargetsSnapshot",
     "TargetStore", "UnknownKpiError", "format_plain", "parse_direction", "parse_month",
-    "parse_tolerance", "parse_value",
+    "parse_target", "parse_tolerance", "parse_value",
 ]

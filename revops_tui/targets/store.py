@@ -71,7 +71,7 @@ from revops_tui.targets.values import (
     parse_direction,
     parse_month,
     parse_tolerance,
-    parse_value,
+    parse_target,
 )
 
 HISTORY_NAME = "targets-history.jsonl"
@@ -575,7 +575,7 @@ class TargetStore:
         kpi = self.catalog.get(kpi_id)
         if kpi is None:
             raise self._unknown(kpi_id)
-        number = parse_value(value, kpi.unit) if isinstance(value, str) else parse_value(value)
+        number = parse_target(value, kpi)
         if direction is not None:
             direction = parse_direction(direction)
         if tolerance is not None:

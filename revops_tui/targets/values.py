@@ -11,6 +11,7 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 DIRECTIONS = ("higher", "lower")
 DEFAULT_TOLERANCE = 5.0
@@ -32,6 +33,7 @@ _VALUE_RE = re.compile(
 )
 
 VALUE_HELP = "a number such as 12000, 12,000, 12k, 1.5M, 2B or 7.5%"
+_EXPONENT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")  # 1e3, 1e999: not taken, said why
 
 
 def parse_value(text: str | float | int, unit: str | None = None) -> float:
@@ -58,6 +60,8 @@ def parse_value(text: str | float | int, unit: str | None = None) -> float:
         raise ValueError(f"enter a value: {VALUE_HELP}")
     match = _VALUE_RE.match(stripped)
     if not match:
+        if _EXPONENT_RE.match(stripped):
+            raise ValueError(f"{stripped!r}: write the number without an exponent, as {VALUE_HELP}")
         raise ValueError(f"{raw.strip()!r} is not a number; expected {VALUE_HELP}")
     if match["sign1"] and match["sign2"]:
         raise ValueError(f"{stripped!r} has two signs; expected {VALUE_HELP}")
@@ -82,6 +86,23 @@ def parse_value(text: str | float | int, unit: str | None = None) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{stripped!r} is too large")
     return value + 0.0  # -0.0 -> 0.0
+
+
+def parse_target(text: str | float | int, kpi: Any) -> float:
+    """A target value for `kpi` (a catalog Kpi): parse_value in its unit, then within the range
+    its targets can take (kpi.target_range): an MRR target of -5 or an NPS of -150 is a typo."""
+    value = parse_value(text, kpi.unit)
+    low, high = kpi.target_range
+    if (low is not None and value < low) or (high is not None and value > high):
+        unit = "%" if kpi.unit == "%" else ""
+        if high is None:
+            span = f"at least {low:g}{unit}"
+        elif low is None:
+            span = f"at most {high:g}{unit}"
+        else:
+            span = f"between {low:g}{unit} and {high:g}{unit}"
+        raise ValueError(f"a target for {kpi.label} must be {span}, not {value:g}{unit}")
+    return value
 
 
 _DIRECTION_ALIASES = {

@@ -97,10 +97,10 @@ def test_list_without_a_file(cfg, targets_path):
 def test_negative_values(cfg):
     assert run("targets", "set", "revenue_growth", "-3")[0] == 0
     assert run("targets", "set", "revenue_growth", "--", "-3.5%")[0] == 0
-    assert run("targets", "set", "book_growth", "--value=-2k")[0] == 0
+    assert run("targets", "set", "book_growth", "--value=-2")[0] == 0
     code, out, _ = run("targets", "list", "--format", "json")
     values = {row["kpi"]: row["value"] for row in json.loads(out)}
-    assert values == {"revenue_growth": -3.5, "book_growth": -2000}
+    assert values == {"revenue_growth": -3.5, "book_growth": -2}
 
 
 @pytest.mark.parametrize(
@@ -109,6 +109,12 @@ def test_negative_values(cfg):
         (["set", "mrrr", "12"], "unknown KPI id 'mrrr'; did you mean mrr"),
         (["set", "mrr", "abc"], "value for mrr: 'abc' is not a number"),
         (["set", "mrr", "12kk"], "'12kk' is not a number"),
+        # each KPI's range (catalog: Kpi.target_range): a sign or a unit typed wrong is refused
+        (["set", "mrr", "--", "-5"], "a target for MRR must be at least 0, not -5"),
+        (["set", "nps", "--", "-150"], "a target for NPS must be between -100 and 100, not -150"),
+        (["set", "win_rate", "150%"], "a target for Win rate must be between 0% and 100%, not 150%"),
+        (["set", "book_growth", "--", "-2k"], "must be at least -100%"),
+        (["set", "mrr", "1e999"], "'1e999': write the number without an exponent"),
         (["set", "mrr", "1.2.3"], "'1.2.3' is not a number"),
         (["set", "mrr", "nan"], "'nan' is not a number"),
         (["set", "mrr", "7.5%"], "measured in currency, not percent"),

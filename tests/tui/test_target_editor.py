@@ -187,6 +187,23 @@ def test_invalid_value_shows_inline_message_and_saves_nothing(tmp_path):
     assert not (tmp_path / "targets-history.jsonl").exists()
 
 
+def test_out_of_range_value_is_refused_inline(tmp_path):
+    app, path = make(tmp_path)  # the editor of MRR: a target is at least 0
+    before = path.read_bytes()
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            editor = await wait_editor(pilot)
+            await type_text(pilot, "-5")
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert "a target for MRR must be at least 0, not -5" in text_of(editor, "#te-value-error")
+            assert pilot.app.screen is editor
+
+    run(scenario())
+    assert app.results == [] and path.read_bytes() == before
+
+
 def test_invalid_tolerance_and_month(tmp_path):
     app, path = make(tmp_path)
     before = path.read_bytes()

@@ -64,7 +64,7 @@ from revops_tui.targets.values import (
     format_plain,
     parse_month,
     parse_tolerance,
-    parse_value,
+    parse_target,
 )
 from revops_tui.tui.text import clean
 
@@ -668,7 +668,7 @@ class TargetEditor(ModalScreen[EditResult]):
         first_bad: str | None = None
         value = tolerance = None
         try:
-            value = parse_value(self.query_one("#te-value", Input).value, self.kpi.unit)
+            value = parse_target(self.query_one("#te-value", Input).value, self.kpi)
             self._field_error("value", None)
         except ValueError as exc:
             self._field_error("value", str(exc))
