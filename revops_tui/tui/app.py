@@ -264,6 +264,8 @@ class RevOpsApp(KeysInOrder, App[int]):
             messages.append(self.config_error)
         if self.targets is not None and self.targets.error:
             messages.append(f"targets not shown: {self.targets.error}")
+        elif self.targets is not None:  # an entry of a known KPI that cannot be used: its status is missing
+            messages += [f"target not used: {warning}" for warning in self.targets.invalid]
         return messages
 
     def refresh_chrome(self) -> None:
@@ -285,9 +287,9 @@ class RevOpsApp(KeysInOrder, App[int]):
         if new.error and (old is None or old.error != new.error):
             self.notify(new.error, title="Targets file not read (no targets shown)", severity="error",
                         markup=False, timeout=10)
-        if initial:
-            for warning in new.warnings[:3]:
-                self.notify(warning, title="Targets", severity="warning", markup=False, timeout=8)
+        seen = set() if initial or old is None else set(old.warnings)
+        for warning in [w for w in new.warnings if w not in seen][:3]:
+            self.notify(warning, title="Targets", severity="warning", markup=False, timeout=8)
         self.refresh_chrome()
         for screen in self.screen_stack:
             handler = getattr(screen, "targets_changed", None)

@@ -152,6 +152,27 @@ def test_outside_edit_shows_within_two_seconds(tmp_path, run):
     run(go())
 
 
+def test_an_unusable_target_entry_written_meanwhile_is_shown(tmp_path, run):
+    """A value that is not a number (the CLI warns; `check` refuses): the workspace says so in the
+    banner and in that KPI's editor, instead of silently showing 'no target'."""
+    async def go():
+        config = write_config(tmp_path / "cfg", REPO / "data")
+        app = make_app(settings_for(config))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            assert banner_text(app) == ""
+            (tmp_path / "cfg" / "targets.toml").write_text(TARGETS + '\n[win_rate]\nvalue = "abc"\n')
+            await wait_for(pilot, lambda: "target not used" in banner_text(app), timeout=5, what="the banner")
+            assert "[win_rate] value must be a number, found 'abc'" in banner_text(app)
+            assert any("[win_rate]" in str(n.message) for n in app._notifications)
+            app.edit_target("win_rate")
+            await wait_screen(pilot, TargetEditor)
+            await pilot.pause(0.2)
+            current = str(app.screen.query_one("#te-current").render())
+            assert "not used" in current and "found 'abc'" in current
+    run(go())
+
+
 def test_broken_targets_file_banner_and_app_works(tmp_path, run):
     async def go():
         config = write_config(tmp_path / "cfg", REPO / "data", targets="[mrr]\nvalue = = 3\n")

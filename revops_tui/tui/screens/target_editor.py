@@ -536,6 +536,7 @@ class TargetEditor(ModalScreen[EditResult]):
         self.currency = currency
         self.base: Target | None = None  # the target as shown when opened (conflict check)
         self.blocked: str | None = None  # why saving is refused (broken / read-only file)
+        self.unusable: list[str] = []  # warnings about this KPI's entry in the file (see _load)
         self.busy = False
         self._pending: tuple[str, dict[str, Any]] | None = None  # the last save/remove (for "keep mine")
 
@@ -550,6 +551,8 @@ class TargetEditor(ModalScreen[EditResult]):
             self.blocked = broken_message(snap.error)
             return
         self.base = snap.targets.get(self.kpi_id)
+        # what the file holds for this KPI but cannot be used (a value "abc", a direction "up")
+        self.unusable = [w for w in snap.invalid if f"[{self.kpi_id}]" in w or f"[{self.kpi_id}." in w]
         reason = self.store.writable()
         self.blocked = f"Editing is disabled: {reason}" if reason else None
 
@@ -620,6 +623,8 @@ class TargetEditor(ModalScreen[EditResult]):
                 if base.updated_at or base.updated_by:
                     by = clean(base.updated_by) if base.updated_by else "?"
                     text.append(f"\nLast change: {when_text(base.updated_at)} UTC by {by}")
+            for warning in self.unusable:
+                text.append(f"\n⚠ not used: {clean(warning)}", style="bold")
         self.query_one("#te-current", Static).update(text)
         remove = self.query_one("#te-remove", Button)
         remove.disabled = self.base is None or self.blocked is not None
