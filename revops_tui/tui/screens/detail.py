@@ -205,9 +205,11 @@ class DetailScreen(Screen):
             if i:
                 text.append(" ")
             text.append(dim, style="bold reverse" if i == self.dim_index else "")
-        if len(self.dims) > 1:
-            text.append("  ←/→ d", style="dim")
-        self.query_one("#dims", Static).update(text)
+        dims = self.query_one("#dims", Static)
+        width = dims.content_size.width
+        if len(self.dims) > 1 and (not width or text.cell_len + 7 <= width):
+            text.append("  ←/→ d", style="dim")  # the keys, when they fit on the line (the footer has d too)
+        dims.update(text)
 
     # ------------------------------------------------------------------ breakdown
 
