@@ -6,6 +6,7 @@ plotext keeps one global figure, so charts are only built on the main thread
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -91,6 +92,7 @@ class PlotextChart(Widget):
         else:
             import plotext as plt  # imported on first use: it takes a while and the first frame needs none
 
+            plt.terminal.limit(False, False)  # the widget sets the size: not capped to what the terminal reports
             fig = plt.figure
             fig.clear()
             fig.theme("simple")
@@ -244,19 +246,36 @@ class MovementsChart(PlotextChart, can_focus=True):
 
         ups = [n for n in POSITIVE if n in d.movements]
         downs = [n for n in NEGATIVE if n in d.movements]
-        high = low = 0.0
+        stacks = []  # (name, base, top) of each floating bar segment, stacked away from 0
         for names, sign in ((ups, 1), (downs, -1)):
             base = [0.0] * len(xs)
             for name in names:
                 top = [b + v for b, v in zip(base, series(name, sign))]
-                marker, colour, _ = MOVEMENT_STYLE[name]
-                fig.draw(fig.bar(xs, base, top, marker=plt.marker(marker, colour), width=0.6))  # floating bar: base -> top
+                stacks.append((name, base, top))
                 base = top
-            if base:
-                high, low = max(high, *base), min(low, *base)
-        pad = (high - low) * 0.05 or 1
-        fig.ruler("y").lim(low - pad, high + pad)
-        ticks, labels = _money_ticks(low, high, "currency", d.currency, count=max(2, min(5, height // 3)))
+        edges = [v for _, base, top in stacks for v in (*base, *top)] or [0.0]
+        top_value, bottom_value = max(0.0, *edges), min(0.0, *edges)
+        # A character cell shows one segment, and plotext fills every cell a bar touches: a $45
+        # expansion on $16k of new MRR took a whole row, a $150 churn below 0 none. So the y range
+        # is cut into whole rows with 0 on a row edge, every boundary goes to its nearest edge, and
+        # a segment is drawn over the rows it then covers (none: not drawn).
+        rows = max(2, height - 3)  # the plot's rows between its frame and its x axis
+        row = (top_value - bottom_value) / (rows - 1) or 1.0  # one row to spare
+        lowest = -math.ceil(-bottom_value / row)  # index of the bottom row (row k spans k..k+1 rows)
+        for name, base, top in stacks:
+            marker, colour, _ = MOVEMENT_STYLE[name]
+            edges_at = [(round(b / row), round(t / row)) for b, t in zip(base, top)]
+            # just inside the outer edges (plotext maps a value to the row of the nearest centre)
+            cells = [(min(a, b) + 0.1) * row if a != b else None for a, b in edges_at]
+            ends = [(max(a, b) - 0.1) * row if a != b else None for a, b in edges_at]
+            shown = [i for i, c in enumerate(cells) if c is not None]
+            if shown:
+                fig.draw(fig.bar([xs[i] for i in shown], [cells[i] for i in shown], [ends[i] for i in shown],
+                                 marker=plt.marker(marker, colour), width=0.6))
+        fig.ruler("x").lim(0.5, len(xs) + 0.5)
+        fig.ruler("y").lim((lowest + 0.5) * row, (lowest + rows - 0.5) * row)  # centres of the end rows
+        ticks, labels = _money_ticks(bottom_value, top_value, "currency", d.currency,
+                                     count=max(2, min(5, height // 3)))
         fig.ruler("y").ticks(ticks, labels)
         positions, tick_labels = _ticks(d.months, width)
         fig.ruler("x").ticks(positions, tick_labels)
