@@ -7,12 +7,12 @@ import os
 import polars as pl
 from polars.exceptions import PanicException
 
+from revops_tui.cancel import check_stop
+
 # What a failing query raises: an exception, or a panic inside Polars (pyo3's PanicException
 # derives from BaseException, so `except Exception` lets it end the whole compute), seen with a
 # file truncated under a scan that had read its metadata.
 QUERY_FAILURES = (Exception, PanicException)
-
-from revops_tui.cancel import check_stop
 
 # Frames collected at once. Polars runs the queries of one collect_all side by side, each
 # with its own hash tables; beyond about two per core that buys no speed and multiplies

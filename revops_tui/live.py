@@ -15,14 +15,10 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from revops_tui.config import Settings
+from revops_tui.config import Settings, is_url
 
 POLL_MS = 200  # how often the quiet time, config/targets and the data folder's identity are checked
 STEP_MS = 50  # watchfiles' own grouping of events (our debounce is on top of it)
-
-
-def _is_url(data: object) -> bool:
-    return isinstance(data, str) and "://" in data
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class Touched:
 
 def watched_paths(settings: Settings) -> list[Path]:
     """The data folder (watched recursively); empty for object-store data."""
-    if _is_url(settings.data):
+    if is_url(settings.data):
         return []
     folder = Path(settings.data).resolve()
     return [folder] if folder.exists() else []
@@ -56,7 +52,7 @@ def _stat(path: Path | None) -> tuple[int, int, int] | None:
 
 def classify(paths: set[str] | list[str], settings: Settings) -> Touched:
     """Which of data, config and targets a set of changed paths touches (temp and lock files ignored)."""
-    data = None if _is_url(settings.data) else Path(settings.data).resolve()
+    data = None if is_url(settings.data) else Path(settings.data).resolve()
     config = Path(settings.config_path).resolve() if settings.config_path else None
     targets = Path(settings.targets_file).resolve()
     touched = {"data": False, "config": False, "targets": False}
@@ -73,7 +69,7 @@ def classify(paths: set[str] | list[str], settings: Settings) -> Touched:
 
 def _identity(settings: Settings) -> tuple[str, int, int] | None:
     """What the data path points at now: a folder swapped in by a rename or a symlink changes it."""
-    if _is_url(settings.data):
+    if is_url(settings.data):
         return None
     try:
         folder = Path(settings.data).resolve()

@@ -18,7 +18,7 @@ import polars as pl
 
 from revops_tui.cache import file_stamp
 from revops_tui.config import Settings, data_folder_problem, is_url  # noqa: F401 - data_folder_problem re-exported
-from revops_tui.lazy import collect_each, first_line
+from revops_tui.lazy import QUERY_FAILURES, collect_each, first_line
 from revops_tui.contract import EVENT_DATES, TABLES, TIMESTAMP_COLUMNS, Column
 
 TYPE_NAMES = {
@@ -125,7 +125,7 @@ def _scan(name: str, location: Path | str, storage: dict[str, object], mapping: 
     for f in files:
         try:
             schemas[f] = dict(pl.read_parquet_schema(f))
-        except Exception as exc:
+        except QUERY_FAILURES as exc:
             raise _Unreadable(f, exc) from None
     hive = {part.split("=", 1)[0] for f in files for part in Path(f).relative_to(path).parts[:-1] if "=" in part}
     schema, errors = _check_folder(name, mapping, schemas, hive)
@@ -316,7 +316,7 @@ def read_problem(tables: Tables, name: str) -> str | None:
             else:
                 lf = pl.scan_parquet(path)
             lf.select(pl.all().null_count()).collect()
-        except Exception as exc:
+        except QUERY_FAILURES as exc:
             return f"table {name}: cannot read {path}: {read_error(exc)}"
     return None
 

@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from revops_tui.config import ConfigError, Settings, config_path, load_settings
 from revops_tui.kpis.catalog import CATALOG
 from revops_tui.targets import (
-    Target,
     TargetsError,
     TargetStore,
     format_plain,
@@ -93,16 +92,6 @@ def _fail(message: str, err: TextIO) -> int:
 def resolve_settings(config: str | Path | None) -> tuple[Settings, list[str]]:
     """--config PATH, else ./config.toml when present, else defaults (ConfigError on a bad file)."""
     return load_settings(config_path(config))
-
-
-def targets_for(settings: Settings) -> tuple[dict[str, Target], list[str], str | None]:
-    """(targets, warnings, error) for report / check / the workspace.
-
-    error is a message naming file and line when the targets file exists but
-    cannot be read; targets is then empty.
-    """
-    snapshot = TargetStore.from_settings(settings).load()
-    return snapshot.targets, snapshot.warnings, snapshot.error
 
 
 def run_targets(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -118,7 +118,7 @@ def _shared_frames(frames: dict[str, pl.LazyFrame], tables: Tables, cal: Calenda
     return problems
 
 
-def _failure(table: str, query: str, exc: Exception, blame: _Blame, errors: list[str]) -> str:
+def _failure(table: str, query: str, exc: BaseException, blame: _Blame, errors: list[str]) -> str:
     """The problem of a table whose query failed; a failure not due to its files is also an error."""
     unreadable = blame.of([table])
     if unreadable:

@@ -593,7 +593,7 @@ class RevOpsApp(KeysInOrder, App[int]):
             self.reload_pending = False
             self.kept_last_good = True
             fresh = [p for p in broken if p not in self.problems]
-            loaded = self.clock if self.clock is not None else self.snapshot.loaded_at.strftime("%H:%M:%S")
+            loaded = self.clock if self.clock is not None else _clock_text(self.snapshot.loaded_at)
             self.problems = [f"showing the last good numbers (loaded {loaded}) until the files read cleanly"] + broken
             for message in fresh:
                 self.notify(message, title="Data problem: last good numbers kept", severity="error",

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from revops_tui.config import load_settings
-from revops_tui.targets_cli import add_targets_parser, run_targets, targets_for
+from revops_tui.targets import TargetStore
+from revops_tui.targets_cli import add_targets_parser, run_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,15 +221,17 @@ def test_warnings_for_unknown_keys_and_ids(cfg, targets_path):
     assert doc["mmr"] == {"value": 1} and doc["mrr"]["owner"] == "x"
 
 
-def test_targets_for(cfg, targets_path):
+def test_targets_of_the_config(cfg, targets_path):
+    # what report / check read: the store of the config's targets_file
     settings, _ = load_settings(cfg)
-    assert targets_for(settings) == ({}, [], None)
+    snap = TargetStore.from_settings(settings).load()
+    assert (snap.targets, snap.warnings, snap.error) == ({}, [], None)
     targets_path.write_text("[mrr]\nvalue = 100\nfoo = 1\n", encoding="utf-8")
-    targets, warnings, error = targets_for(settings)
-    assert targets["mrr"].value == 100 and error is None and len(warnings) == 1
+    snap = TargetStore.from_settings(settings).load()
+    assert snap.targets["mrr"].value == 100 and snap.error is None and len(snap.warnings) == 1
     targets_path.write_text("[mrr\n", encoding="utf-8")
-    targets, warnings, error = targets_for(settings)
-    assert targets == {} and f"{targets_path}:1:" in error
+    snap = TargetStore.from_settings(settings).load()
+    assert snap.targets == {} and f"{targets_path}:1:" in snap.error
 
 
 def test_help_and_subcommand_required(capsys):
