@@ -77,14 +77,15 @@ def to_json(results: Results) -> dict:
         "as_of": results.as_of.isoformat(), "months": results.months, "partial": results.partial,
         "filters": results.filters.as_dict(), "problems": results.problems, "errors": results.errors,
         "kpis": {k: {"value": r.value, "series": r.series, "available": r.available, "reason": r.reason,
-                     "not_filtered_by": list(r.not_filtered_by)} for k, r in results.kpis.items()},
+                     "not_filtered_by": list(r.not_filtered_by), "filtered_by": list(r.filtered_by)}
+                 for k, r in results.kpis.items()},
     }
 
 
 def from_json(doc: dict) -> Results:
     kpis = {
         k: KpiResult(CATALOG[k], v["value"], doc["partial"], [tuple(p) for p in v["series"]], v["available"],
-                     v["reason"], tuple(v["not_filtered_by"]))
+                     v["reason"], tuple(v["not_filtered_by"]), tuple(v["filtered_by"]))
         for k, v in doc["kpis"].items() if k in CATALOG
     }
     return Results(dt.date.fromisoformat(doc["as_of"]), doc["months"], doc["partial"],

@@ -131,13 +131,16 @@ def _targets(settings, strict: bool = False) -> tuple[dict, str | None, int]:
     return snapshot.targets, snapshot.error, len(snapshot.invalid) if strict else 0
 
 
-def _status(result: KpiResult, targets: dict, month: str | None = None) -> tuple[float | None, str]:
-    from revops_tui.targets.status import status
+def _status(result: KpiResult, targets: dict):  # -> targets.status.TargetView
+    """The target compared with the KPI's current value and its status (result_status: a sum or
+    count under a filter is a part, compared with no company-wide target)."""
+    from revops_tui.targets.status import result_status
 
-    target = targets.get(result.id)
-    value = result.value if month is None else dict(result.series).get(month)
-    month = month or (result.series[-1][0] if result.series else None)
-    return (target.value_for(month) if target else None), status(value, target, month)
+    return result_status(result, targets.get(result.id))
+
+
+PART_NOTE = ("(filtered part): a sum or count under a filter is a part of the company's total; "
+             "the company-wide target is not compared with it")
 
 
 # ----------------------------------------------------------------------------- report
@@ -147,12 +150,12 @@ def report_json(results: Results, currency: str, targets: dict) -> str:
     kpis = []
     for result in results.kpis.values():
         kpi = result.kpi
-        target, state = _status(result, targets)
+        view = _status(result, targets)
         kpis.append({
             "id": kpi.id, "name": kpi.name, "department": kpi.department, "unit": kpi.unit,
             "better": kpi.better, "value": result.value, "partial": result.partial,
             "available": result.available, "reason": result.reason,
-            "not_filtered_by": list(result.not_filtered_by), "target": target, "status": state,
+            "not_filtered_by": list(result.not_filtered_by), "target": view.value, "status": view.status,
             "series": [{"month": m, "value": v} for m, v in result.series],
         })
     doc = {
@@ -181,6 +184,7 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
         + f" · months {results.months[0]}..{results.months[-1]} · filters: {results.filters.describe()}"
     ]
     seen: set[str] = set()
+    parts = 0  # KPIs whose company-wide target is not compared (a filtered sum or count)
     rows_by_dept: list[tuple[str, list[list[str]]]] = []
     for dept, ids in PANES.items():
         ids = tuple(ids) + (tuple(k for k in CATALOG if k.startswith("mrr_")) if dept == "overview" else ())
@@ -200,11 +204,13 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
                 value, delta = "unavailable", result.reason or ""
             row = [kpi.name, value, delta]
             if with_targets:
-                target, state = _status(result, targets)
                 from revops_tui.targets.status import SYMBOLS
 
-                row += [format_value(target, kpi.unit, currency) if target is not None else "",
-                        f"{SYMBOLS[state]} {state}"]
+                view = _status(result, targets)
+                parts += view.company_wide is not None
+                row += [format_value(view.value, kpi.unit, currency) if view.value is not None else "",
+                        f"{SYMBOLS[view.status]} {view.status}" + (" (filtered part)" if view.company_wide is not None
+                                                                   else "")]
             rows.append(row)
         rows_by_dept.append((DEPARTMENTS[dept], rows))
     all_rows = [header] + [r for _, rows in rows_by_dept for r in rows]
@@ -219,6 +225,8 @@ def report_table(results: Results, currency: str, targets: dict) -> str:
     for dept, rows in rows_by_dept:
         lines += ["", dept, fmt(header)]
         lines += [fmt(r) for r in rows]
+    if parts:
+        lines += ["", PART_NOTE]
     return "\n".join(lines) + "\n"
 
 
@@ -254,7 +262,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     currency = snap.settings.currency
     off = 0
     for result in snap.results.kpis.values():
-        target, state = _status(result, targets)
+        view = _status(result, targets)
+        target, state = view.value, view.status
         if state in (OFF_TRACK, AT_RISK):
             off += state == OFF_TRACK
             kpi = result.kpi

@@ -185,6 +185,31 @@ def test_check_exit_codes(capsys, data, tmp_path):
     assert code == 2 and "targets.toml" in err
 
 
+def test_targets_are_company_wide_a_filtered_sum_gets_no_status(capsys, data, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'data = "{data}"\nas_of = "2024-02-15"\n')
+    (tmp_path / "targets.toml").write_text("[mrr]\nvalue = 1000\n[logo_churn_rate]\nvalue = 49\ndirection = \"lower\"\n")
+    # SMB: c1 ($100, active since 2024-01-05). Its MRR is a part of the company's: the company
+    # target of 1000 is not compared (no alert). Its churn: c1 active at E(Jan) and now: 0% <= 49%.
+    code, out, err = run(capsys, "check", "--config", str(config), "--segment", "SMB")
+    assert code == 0 and out == "" and "0 off track" in err
+    # Enterprise: c2 ended 2024-02-10, so churn is 1/1 = 100% against 49%: off track; MRR ($0) again
+    # not compared, though 0 is far below 1000.
+    code, out, _ = run(capsys, "check", "--config", str(config), "--segment", "Enterprise")
+    assert code == 1 and "Churn rate (logos)" in out and "MRR" not in out
+    code, out, _ = run(capsys, "report", "--config", str(config), "--segment", "SMB", "--format", "json")
+    kpis = {k["id"]: k for k in json.loads(out)["kpis"]}
+    assert (kpis["mrr"]["value"], kpis["mrr"]["target"], kpis["mrr"]["status"]) == (100.0, None, "no target")
+    assert (kpis["logo_churn_rate"]["target"], kpis["logo_churn_rate"]["status"]) == (49.0, "on track")
+    code, out, _ = run(capsys, "report", "--config", str(config), "--segment", "SMB")
+    assert "○ no target (filtered part)" in next(l for l in out.splitlines() if l.startswith("MRR "))
+    assert "the company-wide target is not compared with it" in out
+    # Without a filter the same MRR target is compared: $100 against 1000 is off track.
+    code, out, _ = run(capsys, "report", "--config", str(config), "--format", "json")
+    mrr = next(k for k in json.loads(out)["kpis"] if k["id"] == "mrr")
+    assert (mrr["target"], mrr["status"]) == (1000.0, "off track")
+
+
 def test_demo_data_command(capsys, tmp_path):
     code, out, _ = run(capsys, "demo-data", str(tmp_path / "demo"), "--customers", "40", "--months", "6")
     assert code == 0 and "subscriptions" in out

@@ -38,6 +38,11 @@ class Kpi:
         return self.short_name or self.name
 
     @property
+    def additive(self) -> bool:
+        """A sum or a count: the values of disjoint parts (segments, owners) add up to the whole."""
+        return self.id in ADDITIVE
+
+    @property
     def target_range(self) -> tuple[float | None, float | None]:
         """The values a target can sensibly take (low, high; None: open)."""
         return self.bounds if self.bounds is not None else UNIT_BOUNDS.get(self.unit, (0.0, None))
@@ -162,6 +167,15 @@ for _id, (_name, _better) in MOVEMENTS.items():
                     f"{_name.lower()} MRR of the month (positive amount)", short_name=f"{_name} MRR"))
 
 CATALOG: dict[str, Kpi] = {k.id: k for k in _ALL}
+
+# Sums and counts: a breakdown's parts add up to them (and get a share of the whole), and a
+# company-wide target is a target for the whole, not for a filtered part. Rates, means and
+# ratios do not add up.
+ADDITIVE = frozenset({
+    "mrr", "arr", "revenue_backlog", "new_mrr", "mrr_new", "mrr_reactivation", "mrr_expansion",
+    "mrr_contraction", "mrr_churn", "new_leads", "pipeline_generated", "pipeline_open", "open_opportunities",
+    "support_tickets",
+})
 
 # The five panes: the KPIs each shows, in order (a KPI may sit on several panes).
 PANES: dict[str, tuple[str, ...]] = {

@@ -18,7 +18,7 @@ from revops_tui.config import Settings
 from revops_tui.kpis import revenue, sales
 from revops_tui.kpis import subscriptions as subs_frames
 from revops_tui.kpis.calendar import Calendar
-from revops_tui.kpis.catalog import CATALOG, DQ_IDS, MOVEMENT_NAMES
+from revops_tui.kpis.catalog import ADDITIVE, CATALOG, DQ_IDS, MOVEMENT_NAMES
 from revops_tui.kpis.engine import compute
 from revops_tui.kpis.filters import NO_CUSTOMER, NO_VALUE, SENTINELS, UNKNOWN_CUSTOMER, filter_tables
 from revops_tui.kpis.results import Filters
@@ -37,12 +37,6 @@ CLOSED_DEAL_KPIS = ("win_rate", "avg_deal_size", "sales_cycle_days", "quota_atta
 LEAD_KPIS = ("new_leads", "lead_conversion_rate", "lead_to_sqo_rate")
 TICKET_KPIS = ("support_tickets", "resolution_hours")
 SPEND_KPIS = ("cac", "clv", "ltv_cac", "cac_payback", "marketing_cac", "retention_cost")
-# Parts add up to the whole only for sums and counts; rates and means get no share.
-ADDITIVE = {
-    "mrr", "arr", "revenue_backlog", "new_mrr", "mrr_new", "mrr_reactivation", "mrr_expansion",
-    "mrr_contraction", "mrr_churn", "new_leads", "pipeline_generated", "pipeline_open", "open_opportunities",
-    "support_tickets",
-}
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,7 @@ def _result(
     extra_reason: str | None = None,
 ) -> KpiResult:
     na, ignored = applicability(kpi, filters)
+    narrowing = tuple(name for name in filters.active() if name not in na and name not in ignored)
     reasons = [problems[t] for t in kpi.tables if t in problems]
     if extra_reason:
         reasons.append(extra_reason)
@@ -239,9 +240,10 @@ def _result(
         reasons.append("not available with filter " + ", ".join(na))
     if reasons:
         blank = [(m, None) for m, _ in series]
-        return KpiResult(kpi, None, cal.partial, blank, False, "; ".join(dict.fromkeys(reasons)), tuple(ignored))
+        return KpiResult(kpi, None, cal.partial, blank, False, "; ".join(dict.fromkeys(reasons)), tuple(ignored),
+                         narrowing)
     value = series[-1][1] if series else None
-    return KpiResult(kpi, value, cal.partial, series, True, None, tuple(ignored))
+    return KpiResult(kpi, value, cal.partial, series, True, None, tuple(ignored), narrowing)
 
 
 def compute(

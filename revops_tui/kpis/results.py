@@ -41,10 +41,17 @@ class KpiResult:
     available: bool = True
     reason: str | None = None
     not_filtered_by: tuple[str, ...] = ()
+    filtered_by: tuple[str, ...] = ()  # the active filters that narrow this KPI's value
 
     @property
     def id(self) -> str:
         return self.kpi.id
+
+    @property
+    def is_part(self) -> bool:
+        """A sum or count narrowed by a filter: a part of the company-wide whole (SMB's MRR), so a
+        company-wide target does not apply to it (a rate or mean still compares with its target)."""
+        return bool(self.filtered_by) and self.kpi.additive
 
     @property
     def previous(self) -> float | None:

@@ -16,6 +16,8 @@ from revops_tui.targets.status import (
     STATUSES,
     SYMBOLS,
     Target,
+    TargetView,
+    result_status,
     series_status,
     status,
     status_against,
@@ -41,7 +43,8 @@ from revops_tui.targets.values import (
 
 __all__ = [
     "ASCII_SYMBOLS", "AT_RISK", "COLOURS", "NO_TARGET", "NO_VALUE", "OFF_TRACK", "ON_TRACK",
-    "SEVERITY", "STATUSES", "SYMBOLS", "Target", "series_status", "status", "status_against",
+    "SEVERITY", "STATUSES", "SYMBOLS", "Target", "TargetView", "result_status", "series_status", "status",
+    "status_against",
     "symbol", "UNSET", "ConflictError", "ReadOnlyError", "TargetsError", "TargetsSnapshot",
     "TargetStore", "UnknownKpiError", "format_plain", "parse_direction", "parse_month",
     "parse_target", "parse_tolerance", "parse_value",

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from revops_tui.kpis.results import KpiResult
 
 ON_TRACK = "on track"
 AT_RISK = "at risk"
@@ -147,6 +150,32 @@ def status(value: float | None, target: Target | None, month: str | None = None)
     if target is None:
         return NO_TARGET
     return status_against(value, target.value_for(month), target.direction, target.tolerance)
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """What a KPI result is compared with: the target for its month and the status."""
+
+    value: float | None  # the target compared with (None: none applies)
+    status: str
+    company_wide: float | None = None  # a company-wide target not compared: the value is a filtered part
+
+
+def result_status(result: "KpiResult", target: Target | None, month: str | None = None) -> TargetView:
+    """The status of a KPI result for `month` (default: its current month, the last of its series).
+
+    Targets are company-wide. A sum or count narrowed by a filter (SMB's MRR, one owner's open
+    pipeline) is a part of the whole that target is for, so it gets no status ("no target"; the
+    target is kept in `company_wide` to be shown as such): SMB's MRR is not off track because it
+    is below the company's MRR target. A rate, mean or ratio (churn, win rate, NRR) under a filter
+    is compared with the company-wide target, the standard each part is held to.
+    """
+    month = month or (result.series[-1][0] if result.series else None)
+    target_value = target.value_for(month) if target is not None else None
+    if result.is_part and target_value is not None:
+        return TargetView(None, NO_TARGET, company_wide=target_value)
+    value = dict(result.series).get(month) if result.available and month is not None else None
+    return TargetView(target_value, status(value, target, month))
 
 
 def series_status(series: list[tuple[str, float | None]], target: Target | None) -> list[str]:

@@ -2,7 +2,8 @@
 
 Cards call `card_target(app, result)`: the target for the KPI's current month
 (the last month of its series; a dated target for that month overrides the
-base value) and its status (`revops_tui.targets.status`). The card draws the
+base value) and its status (`revops_tui.targets.status.result_status`; a sum or
+count narrowed by a filter shows its company-wide target as not compared). The card draws the
 value with the KPI's unit, the status symbol (readable without colour) and its
 colour. The detail chart draws `target_line(app, kpi_id)` as a horizontal line.
 
@@ -12,19 +13,15 @@ the file changes); an app without it (or a broken file) shows no targets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from revops_tui.targets.status import Target, status
+from revops_tui.targets.status import Target, TargetView, result_status
 
 if TYPE_CHECKING:
     from revops_tui.kpis.results import KpiResult
 
 
-@dataclass(frozen=True)
-class CardTarget:
-    value: float | None  # the target for the current month (None: no target)
-    status: str  # revops_tui.targets.status: on track, at risk, off track, no target, no value
+CardTarget = TargetView  # the target for the current month, its status, a company-wide target not compared
 
 
 def target_of(app: object, kpi_id: str) -> Target | None:
@@ -44,22 +41,22 @@ def current_month(app: object, result: "KpiResult | None") -> str | None:
 
 
 def card_target(app: object, result: "KpiResult") -> CardTarget | None:
-    """Target and status to show on the KPI's card; None (no target set) shows nothing."""
+    """Target and status to show on the KPI's card; None (no target for this month) shows nothing."""
     target = target_of(app, result.kpi.id)
     if target is None:
         return None
-    month = current_month(app, result)
-    value = target.value_for(month)
-    if value is None:  # only dated targets, none for this month
-        return None
-    return CardTarget(value, status(result.value if result.available else None, target, month))
+    view = result_status(result, target, current_month(app, result))
+    return view if view.value is not None or view.company_wide is not None else None
 
 
 def target_line(app: object, kpi_id: str) -> float | None:
-    """Target value drawn on the detail chart (for the current month); None draws nothing."""
+    """Target value drawn on the detail chart (for the current month); None draws nothing (also for
+    a filtered sum or count: the company-wide target is not its target)."""
     target = target_of(app, kpi_id)
     if target is None:
         return None
     snap = getattr(app, "snapshot", None)
     result = snap.results.kpis.get(kpi_id) if snap is not None else None
+    if result is not None and result.is_part:
+        return None
     return target.value_for(current_month(app, result))

@@ -73,6 +73,19 @@ def test_owner_does_not_apply_to_customer_kpis():
     assert r["pipeline_open"].value == 0  # o3 is bob's; o4 has no deal row and drops out
 
 
+def test_which_active_filters_narrow_each_kpi():
+    # filtered_by: the active filters that narrow the value (a sum so narrowed is a part of the
+    # company's whole, which a company-wide target is not for); not_filtered_by: those it ignores.
+    r = compute(segment=["SMB"], owner=["ann"])
+    assert (r["mrr"].filtered_by, r["mrr"].not_filtered_by) == (("segment",), ("owner",))
+    assert r["mrr"].is_part and not r["logo_churn_rate"].is_part  # a rate is not a part of a sum
+    assert r["pipeline_open"].filtered_by == ("segment", "owner") and r["pipeline_open"].is_part
+    assert r["new_leads"].filtered_by == () and not r["new_leads"].is_part  # leads ignore both
+    assert r["quota_attainment"].filtered_by == ("owner",)  # no value (segment) but narrowed by owner
+    assert r["dq_completeness"].filtered_by == ()
+    assert compute()["mrr"].filtered_by == () and not compute()["mrr"].is_part
+
+
 def test_segment_on_deals_uses_the_deals_customer():
     r = compute(segment=["Enterprise"])
     assert r["pipeline_open"].value == 700  # o3 (c2); o4 has no deal, o1 and o2 are not Enterprise

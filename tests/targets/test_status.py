@@ -166,3 +166,38 @@ def test_better_value_never_has_worse_status(target_value, value, tolerance, dir
     better = value + nudge if direction == "higher" else value - nudge
     assert SEVERITY[status(better, target)] <= SEVERITY[status(value, target)]
     assert status(value, target) in (ON_TRACK, AT_RISK, OFF_TRACK)
+
+
+# --- targets are company-wide: a filtered sum or count is a part (result_status)
+
+def _result(kpi_id: str, series, filtered_by=(), not_filtered_by=(), available=True):
+    from revops_tui.kpis.catalog import CATALOG
+    from revops_tui.kpis.results import KpiResult
+
+    return KpiResult(CATALOG[kpi_id], series[-1][1], False, series, available, None if available else "no data",
+                     not_filtered_by, filtered_by)
+
+
+def test_a_filtered_sum_is_not_compared_with_the_company_target():
+    from revops_tui.targets.status import TargetView, result_status
+
+    series = [("2025-02", 900.0), ("2025-03", 400.0)]
+    target = t(1000, months={"2025-03": 1200})
+    # Company-wide MRR 400 against 1,200 (the dated target of its month): off track.
+    assert result_status(_result("mrr", series), target) == TargetView(1200, OFF_TRACK)
+    # SMB's MRR 400 is a part of the company's MRR: no status, the target kept as company-wide.
+    assert result_status(_result("mrr", series, ("segment",)), target) == TargetView(None, NO_TARGET, 1200)
+    # An earlier month of the same part: that month's target (1000), still not compared.
+    assert result_status(_result("mrr", series, ("segment",)), target, "2025-02") == TargetView(None, NO_TARGET, 1000)
+    # An owner filter does not narrow MRR (not filtered by owner): the value is the company's, compared.
+    assert result_status(_result("mrr", series, (), ("owner",)), target) == TargetView(1200, OFF_TRACK)
+    # A rate under a filter is held to the company standard: SMB churn 3% vs a 2% lower-is-better target.
+    churn = _result("logo_churn_rate", [("2025-03", 3.0)], ("segment",))
+    assert result_status(churn, t(2, "lower")) == TargetView(2, OFF_TRACK)
+    # A filtered count (one owner's open deals) and a filtered mean (its average deal size).
+    assert result_status(_result("open_opportunities", [("2025-03", 3.0)], ("owner",)), t(10)).status == NO_TARGET
+    assert result_status(_result("avg_deal_size", [("2025-03", 9.6)], ("owner",)), t(10)).status == AT_RISK  # 0.4 short, within 5%
+    # No target at all stays "no target" without a company-wide value.
+    assert result_status(_result("mrr", series, ("segment",)), None) == TargetView(None, NO_TARGET)
+    # An unavailable result has no value to compare.
+    assert result_status(_result("mrr", [("2025-03", None)], available=False), target) == TargetView(1200, NO_VALUE)

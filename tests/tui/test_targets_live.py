@@ -89,6 +89,32 @@ def test_cards_show_target_and_status(tmp_path, run):
     run(go())
 
 
+def test_under_a_filter_a_sum_shows_its_target_as_company_wide(tmp_path, run):
+    from revops_tui.kpis.results import Filters
+
+    async def go():
+        app = make_app(settings_for(write_config(tmp_path / "cfg", REPO / "data")))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot, quality=False)
+            enterprise = Filters.of(segment=["Enterprise"])
+            app.set_filters(enterprise)
+            await wait_for(pilot, lambda: not app.loading and app.snapshot.results.filters == enterprise,
+                           timeout=15, what="the Enterprise numbers")
+            await pilot.pause(0.1)
+            # Enterprise's MRR is a part of the company's $280k target: not compared, said so.
+            mrr = card(app, "mrr").plain()
+            assert "○ target is company-wide" in mrr or "○ company-wide target" in mrr, mrr
+            assert "on track" not in mrr and "off track" not in mrr and "at risk" not in mrr
+            # NRR is a rate: Enterprise's NRR is still held to the company's 150%.
+            assert target_part(app, "nrr").startswith("target 150.0% ")
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            title = str(app.screen.query_one("#detail-title").render())
+            assert "target $280.0k ○ company-wide, not compared under a filter" in title
+            assert app.screen.query_one("#chart").data.target is None  # no company line on a part's chart
+    run(go())
+
+
 def test_t_opens_editor_and_save_updates_card(tmp_path, run):
     async def go():
         config = write_config(tmp_path / "cfg", REPO / "data")

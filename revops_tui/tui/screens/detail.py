@@ -176,7 +176,11 @@ class DetailScreen(Screen):
             head.append("  unavailable: ", style="italic")
             head.append(clean(result.reason or ""), style="italic")
         target = card_target(self.app, result)
-        if target is not None:
+        if target is not None and target.company_wide is not None:
+            head.append("   target ")
+            head.append(format_value(target.company_wide, self.kpi.unit, self.currency, compact=True))
+            head.append(f" {SYMBOLS[target.status]} company-wide, not compared under a filter", style="dim")
+        elif target is not None:
             head.append("   target ")
             head.append(format_value(target.value, self.kpi.unit, self.currency, compact=True))
             head.append(f" {SYMBOLS.get(target.status, '?')} {target.status}", style=COLOURS.get(target.status, ""))

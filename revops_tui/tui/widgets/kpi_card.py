@@ -18,6 +18,8 @@ from revops_tui.tui.text import clean
 
 LOADING = "…"
 BARS = "▁▂▃▄▅▆▇█"
+# A filtered sum or count against a company-wide target, the widest that fits the card.
+PART_TEXTS = ("target is company-wide", "company-wide target", "company target")
 
 
 def change_text(result: KpiResult) -> Text:
@@ -128,9 +130,13 @@ class KpiCard(Widget, can_focus=True):
     def _target_line(self, target: CardTarget) -> Text:
         from revops_tui.targets.status import COLOURS, SYMBOLS
 
+        width = max(self.content_size.width, 1)
+        if target.value is None:  # a filtered sum or count: the company-wide target is not its target
+            symbol = SYMBOLS.get(target.status, "?")
+            text = next((t for t in PART_TEXTS if len(t) + 2 <= width), PART_TEXTS[-1])
+            return Text(f"{symbol} {text}", style=COLOURS.get(target.status, ""), no_wrap=True, overflow="ellipsis")
         value = format_value(target.value, self.kpi.unit, self.currency, compact=True)
         mark = f"{SYMBOLS.get(target.status, '?')} {target.status}"
-        width = max(self.content_size.width, 1)
         # The widest form that fits on one line (narrow cards drop the word "target", then the gap).
         for head, gap in (("target ", "  "), ("target ", " "), ("tgt ", " ")):
             if len(head) + len(value) + len(gap) + len(mark) <= width:
