@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from revops_tui.cache import ResultsCache, cache_key, file_signature
 from revops_tui.config import ConfigError, Settings, settings_from_options  # noqa: F401 - re-exported
