@@ -38,6 +38,12 @@ class Kpi:
         return self.short_name or self.name
 
     @property
+    def no_value_reason(self) -> str:
+        """Why a month has no value though the KPI is available (kpis.md rule 5: a rate or mean over
+        no rows), short enough for a card."""
+        return NO_VALUE_WHEN.get(self.id, "nothing to measure")
+
+    @property
     def additive(self) -> bool:
         """A sum or a count: the values of disjoint parts (segments, owners) add up to the whole."""
         return self.id in ADDITIVE
@@ -167,6 +173,20 @@ for _id, (_name, _better) in MOVEMENTS.items():
                     f"{_name.lower()} MRR of the month (positive amount)", short_name=f"{_name} MRR"))
 
 CATALOG: dict[str, Kpi] = {k.id: k for k in _ALL}
+
+# What was empty when a month has no value (rule 5; rule 12 for the 12-month ratios). Sums and
+# counts are 0 over no rows, never without a value.
+NO_VALUE_WHEN = {
+    "revenue_growth": "no MRR last month", "revenue_churn_rate": "no MRR last month",
+    "book_growth": "no MRR last month", "nrr": "no MRR 12 months ago", "grr": "no MRR 12 months ago",
+    "logo_churn_rate": "none active last month", "retention_cost": "none active last month",
+    "renewal_rate": "no renewals due", "cac": "no new customers", "marketing_cac": "no new customers",
+    "clv": "no ARPA or CAC (12 mo)", "ltv_cac": "CAC (12 mo) 0 or none", "cac_payback": "ARPA 0 or none",
+    "lead_conversion_rate": "no leads created", "lead_to_sqo_rate": "no leads created",
+    "win_rate": "no deals closed", "avg_deal_size": "no deals won", "sales_cycle_days": "no deals won",
+    "pipeline_velocity": "no wins / 0-day cycle", "quota_attainment": "no quota this month",
+    "nps": "no responses", "product_adoption": "no active customers", "resolution_hours": "no tickets resolved",
+}
 
 # Sums and counts: a breakdown's parts add up to them (and get a share of the whole), and a
 # company-wide target is a target for the whole, not for a filtered part. Rates, means and

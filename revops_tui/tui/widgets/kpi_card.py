@@ -23,8 +23,11 @@ PART_TEXTS = ("target is company-wide", "company-wide target", "company target")
 
 
 def change_text(result: KpiResult) -> Text:
-    """'▲ +2.6%' coloured by whether the change is good for the KPI (the arrow reads without colour)."""
+    """'▲ +2.6%' coloured by whether the change is good for the KPI (the arrow reads without colour);
+    for a month with no value, why (no renewals due, no deals closed)."""
     kpi = result.kpi
+    if result.value is None and result.available:  # a rate or mean over nothing this month: say what
+        return Text(kpi.no_value_reason, style="italic")
     text = format_change(result.value, result.previous, kpi.unit)
     good = is_good(result.value, result.previous, kpi.unit, kpi.better)
     return Text(text, style="" if good is None else ("bold green" if good else "bold red"))
