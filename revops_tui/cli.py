@@ -18,13 +18,16 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from revops_tui import __version__
 from revops_tui.config import ConfigError
 from revops_tui.formatting import format_change, format_value
 from revops_tui.kpis.catalog import CATALOG, DEPARTMENTS, PANES
 from revops_tui.kpis.results import Filters, KpiResult, Results
+
+if TYPE_CHECKING:
+    from revops_tui.targets.status import TargetView
 
 EXIT_OK, EXIT_ALERT, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
 
@@ -131,7 +134,7 @@ def _targets(settings, strict: bool = False) -> tuple[dict, str | None, int]:
     return snapshot.targets, snapshot.error, len(snapshot.invalid) if strict else 0
 
 
-def _status(result: KpiResult, targets: dict):  # -> targets.status.TargetView
+def _status(result: KpiResult, targets: dict) -> TargetView:
     """The target compared with the KPI's current value and its status (result_status: a sum or
     count under a filter is a part, compared with no company-wide target)."""
     from revops_tui.targets.status import result_status
