@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from revops_tui.contract import TABLES
+from revops_tui.toml_lines import assigns, walk
 
 QUALITY_SCORES = ("completeness", "validity", "consistency", "uniqueness", "accuracy")
 DEFAULT_OPEN = ("prospecting", "qualification", "proposal", "negotiation")
@@ -80,22 +81,12 @@ def parse_as_of(value: str) -> str:
 
 
 def _line_of(text: str, table: tuple[str, ...], key: str) -> int | None:
-    """1-based line of `key = ...` inside [table] (top level when table is empty)."""
-    current: tuple[str, ...] = ()
-    key_re = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
-        if header:
-            current = tuple(p.strip().strip("\"'") for p in header.group(1).split("."))
-            continue
-        if current == table and key_re.match(line):
-            return number
-    # no `key = ...`: the key may be a table of its own, [table.key]
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
-        if header and tuple(p.strip().strip("\"'") for p in header.group(1).split(".")) == (*table, key):
-            return number
-    return None
+    """1-based line of `key = ...` inside [table] (top level when table is empty), else of the
+    key's own table [table.key]."""
+    lines = list(walk(text))
+    found = [n for n, current, line, header in lines if not header and current == table and assigns(line, key)]
+    found = found or [n for n, current, _, header in lines if header and current == (*table, key)]
+    return found[0] if found else None
 
 
 class _Reader:

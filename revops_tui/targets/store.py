@@ -64,6 +64,7 @@ from typing import Any
 import tomli_w
 
 from revops_tui.kpis.catalog import CATALOG, Kpi
+from revops_tui.toml_lines import assigns, walk
 from revops_tui.targets.status import Target
 from revops_tui.targets.values import (
     DEFAULT_TOLERANCE,
@@ -198,42 +199,31 @@ def _toml_number(value: float) -> int | float:
 
 
 def _line_of(text: str, table: str, key: str | None = None) -> int | None:
-    """1-based line of `[table]` (key None) or of `key = ...` inside it.
+    """1-based line of `[table]` (key None) or of `key = ...` inside it or its subtables.
 
-    A key "months.M" is the month M in [table.months], else the line of `months`.
+    A key "months.M" is the month M in [table.months], else the line of `months`. A table written
+    at the top level (`mrr = {...}`, `mrr.value = 1`) is found there.
     """
+    lines = list(walk(text))
     if key is not None and key.startswith("months."):
         month = key.split(".", 1)[1]
-        month_re = re.compile(rf"""^\s*["']?{re.escape(month)}["']?\s*=""")
-        sub: list[str] | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
-            m = re.match(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
-            if m:
-                sub = [p.strip().strip("\"'") for p in m.group(1).split(".")]
-            elif sub == [table, "months"] and month_re.match(line):
+        for number, current, line, header in lines:
+            if not header and current == (table, "months") and assigns(line, month):
                 return number
         key = "months"
-    current: str | None = None
     header_line = None
-    header_re = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = header_re.match(line)
-        if m:
-            parts = [p.strip().strip("\"'") for p in m.group(1).split(".")]
-            current = parts[0] if parts else None
-            if parts == [table] and header_line is None:
+    for number, current, line, header in lines:
+        if header:
+            if current == (table,) and header_line is None:
                 header_line = number
                 if key is None:
                     return number
-            continue
-        stripped = line.lstrip()
-        if current is None:  # top level: `mrr = {...}` or `mrr.value = 1`
-            m2 = re.match(r"""^["']?([^"'.=\s]+)["']?\s*(?:\.\s*["']?([^"'.=\s]+)["']?)?""", stripped)
-            if m2 and m2.group(1) == table and (key is None or m2.group(2) in (key, None)):
+        elif not current:  # top level: `mrr = {...}` or `mrr.value = 1`
+            m = re.match(r"""^\s*["']?([^"'.=\s]+)["']?\s*(?:\.\s*["']?([^"'.=\s]+)["']?)?""", line)
+            if m and m.group(1) == table and (key is None or m.group(2) in (key, None)):
                 return number
-        elif current == table and key is not None:
-            if re.match(rf"""^["']?{re.escape(key)}["']?\s*[=.]""", stripped):
-                return number
+        elif current[0] == table and key is not None and assigns(line, key, dotted=True):
+            return number
     return header_line
 
 
