@@ -110,7 +110,7 @@ def test_under_a_filter_a_sum_shows_its_target_as_company_wide(tmp_path, run):
             await pilot.press("enter")
             await wait_screen(pilot, DetailScreen)
             title = str(app.screen.query_one("#detail-title").render())
-            assert "target $280.0k ○ company-wide, not compared under a filter" in title
+            assert "target $280.0k ○ company-wide, not compared" in title
             assert app.screen.query_one("#chart").data.target is None  # no company line on a part's chart
     run(go())
 

@@ -295,6 +295,25 @@ def test_card_detail_breakdown_records_and_back(run):
     run(go())
 
 
+@pytest.mark.parametrize("size, hint", [((80, 24), False), ((120, 40), True)])
+def test_the_dimension_keys_hint_only_when_it_fits_on_the_line(run, size, hint):
+    # MRR's dimensions take 35 cells ("by: movement segment region channel"); the "  ←/→ d" hint
+    # needs 7 more: not at 80 columns (40 cells beside the month table; it used to wrap a lone
+    # "d" onto a second line, because the line was made before the layout gave it a width).
+    async def go():
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await wait_ready(pilot, quality=False)
+            await pilot.press("enter")
+            await wait_screen(pilot, DetailScreen)
+            await pilot.pause(0.2)
+            dims = app.screen.query_one("#dims")
+            line = str(dims.render())
+            assert line.startswith("by: movement segment region channel")
+            assert ("←/→ d" in line) is hint and dims.size.height == 1
+    run(go())
+
+
 def test_mrr_movement_to_records(run):
     async def go():
         app = make_app()

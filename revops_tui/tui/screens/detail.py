@@ -179,7 +179,7 @@ class DetailScreen(Screen):
         if target is not None and target.company_wide is not None:
             head.append("   target ")
             head.append(format_value(target.company_wide, self.kpi.unit, self.currency, compact=True))
-            head.append(f" {SYMBOLS[target.status]} company-wide, not compared under a filter", style="dim")
+            head.append(f" {SYMBOLS[target.status]} company-wide, not compared", style="dim")
         elif target is not None:
             head.append("   target ")
             head.append(format_value(target.value, self.kpi.unit, self.currency, compact=True))
@@ -211,9 +211,14 @@ class DetailScreen(Screen):
             text.append(dim, style="bold reverse" if i == self.dim_index else "")
         dims = self.query_one("#dims", Static)
         width = dims.content_size.width
-        if len(self.dims) > 1 and (not width or text.cell_len + 7 <= width):
+        if not width:  # not laid out yet: shown again once it is, with the width known
+            self.call_after_refresh(self._show_dims)
+        elif len(self.dims) > 1 and text.cell_len + 7 <= width:
             text.append("  ←/→ d", style="dim")  # the keys, when they fit on the line (the footer has d too)
         dims.update(text)
+
+    def on_resize(self) -> None:
+        self._show_dims()  # the keys' hint fits, or no longer does
 
     # ------------------------------------------------------------------ breakdown
 
