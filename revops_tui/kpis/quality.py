@@ -301,7 +301,7 @@ def _duplicated(keys: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     return per_hash, shared.group_by(KEY).agg(n=pl.len()).filter(pl.col("n") > 1)
 
 
-def _unique(table: str, column: str, key: Callable[[], pl.Expr]) -> FrameRule:
+def _unique(table: str, column: str, key: Callable[[], pl.Expr], in_order: bool = True) -> FrameRule:
     def population(f: Frames, ctx: Ctx) -> pl.LazyFrame:
         return f[table].filter(key().is_not_null())
 
@@ -312,9 +312,12 @@ def _unique(table: str, column: str, key: Callable[[], pl.Expr]) -> FrameRule:
     def count(f: Frames, ctx: Ctx) -> pl.LazyFrame:
         keys = _keys(f[table], key())
         # Keys in strictly increasing order (how exported ids usually come) cannot repeat: the
-        # hash tables are then built over no rows (half the time). Exact either way.
+        # hash tables are then built over no rows (half the time). Exact either way. Not tried
+        # for keys that are never in order (normalised names, e-mails): when the order test
+        # fails it costs more than it saves elsewhere (1M customers: name 0.5 -> 0.3 CPU-s
+        # without it, e-mail 0.45 -> 0.3).
         k = pl.col(KEY)
-        _, duplicated = _duplicated(keys.filter(~(k > k.shift(1)).slice(1).all()))
+        _, duplicated = _duplicated(keys.filter(~(k > k.shift(1)).slice(1).all()) if in_order else keys)
         return pl.concat(
             [keys.select(checked=pl.len()), duplicated.select(failed=pl.col("n").sum())], how="horizontal"
         )
@@ -340,7 +343,7 @@ def _normalised_name() -> pl.Expr:
 
 def _unique_normalised(column: str, norm: Callable[[], pl.Expr]) -> FrameRule:
     # A null raw value normalises to null and is skipped; "" after trimming is a value.
-    return _unique("customers", f"{column} (normalised)", norm)
+    return _unique("customers", f"{column} (normalised)", norm, in_order=False)
 
 
 # Customer references (rule 22): every non-null customer_id must exist in customers.

@@ -367,6 +367,54 @@ def test_name_normalisation_collapses_every_kind_of_whitespace_run():
     assert got == ["acme corp", "a b", "x y", "p q", "plain name", "a b", "", None, "a b"]
 
 
+NORMALISED_ROWS = dict(customers=[
+    # Ids in increasing order; the normalised names and e-mails are not (they are counted without
+    # the in-order test) and repeat only once normalised.
+    cust("c1", name="Acme Corp", email="a@x.io"),
+    cust("c2", name=" ACME\tcorp", email=" A@X.IO"),  # name "acme corp" (tab -> space), e-mail "a@x.io"
+    cust("c3", name="acme  corp ", email="a@x.io\t"),  # "acme corp" again; e-mail trimmed: "a@x.io"
+    cust("c4", name="", email=""),  # "" is a value: it repeats with c5
+    cust("c5", name="  ", email=" "),  # trimmed to "": same as c4
+    cust("c6", name=None, email=None),  # nulls are skipped (name: not even counted as checked)
+    cust("c7", name="Beta", email="b@x.io"),
+    cust("c8", name="beta x", email="B@x.io "),  # name differs from "beta"; e-mail "b@x.io" repeats
+    cust("c9", name="a b", email="ab@x.io"),
+    cust("d1", name="a\u00a0b", email="AB@x.io"),  # no-break space: "a b" again; "ab@x.io" again
+])
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_uniqueness_of_normalised_names_and_emails(monkeypatch, collide):
+    # name: 9 non-null values; "acme corp" x3 (c1 c2 c3), "" x2 (c4 c5), "a b" x2 (c9 d1) -> 7 fail;
+    #   "beta" and "beta x" differ and pass.
+    # e-mail: 9 non-null; "a@x.io" x3, "" x2, "b@x.io" x2, "ab@x.io" x2 -> 9 fail.
+    # With a "hash" putting every key in one of two buckets the counts must not change.
+    from revops_tui.kpis import quality
+
+    if collide:
+        monkeypatch.setattr(quality, "_hash", lambda expr: (expr.hash() % 2).alias(quality.HASH))
+    rep = report(**NORMALISED_ROWS)
+    assert counts(rep, "customers", "name (normalised)", "unique key") == (9, 7)
+    assert counts(rep, "customers", "email (normalised)", "unique key") == (9, 9)
+    assert counts(rep, "customers", "customer_id", "unique key") == (10, 0)
+    names = records(column="name (normalised)", **NORMALISED_ROWS)
+    assert [(r[1], r[4]) for r in names] == [
+        ("c1", "Acme Corp"), ("c2", " ACME\tcorp"), ("c3", "acme  corp "), ("c4", ""), ("c5", "  "),
+        ("c9", "a b"), ("d1", "a\u00a0b"),
+    ]
+    emails = records(column="email (normalised)", **NORMALISED_ROWS)
+    assert [r[1] for r in emails] == ["c1", "c2", "c3", "c4", "c5", "c7", "c8", "c9", "d1"]
+
+
+def test_normalised_keys_in_increasing_order_are_counted_the_same():
+    # Already sorted once normalised ("a", "b", "b", "c"): the duplicate is found whether or not the
+    # in-order test is used (1 + 2 + 1 = 4 checked, the two "b" rows fail).
+    rep = report(customers=[cust("c1", name="a"), cust("c2", name="B"), cust("c3", name=" b"), cust("c4", name="c")])
+    assert counts(rep, "customers", "name (normalised)", "unique key") == (4, 2)
+    rep = report(customers=[cust("c1", name="a"), cust("c2", name="b"), cust("c3", name="c")])
+    assert counts(rep, "customers", "name (normalised)", "unique key") == (3, 0)
+
+
 def test_uniqueness_failing_records_show_the_raw_values():
     got = records(score="uniqueness", table="customers", **UNIQUENESS_ROWS)
     assert got == [
