@@ -264,9 +264,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise InputError(error)
     currency = snap.settings.currency
     off = 0
+    parts = []  # filtered sums and counts whose company-wide target is not checked
     for result in snap.results.kpis.values():
         view = _status(result, targets)
         target, state = view.value, view.status
+        if view.company_wide is not None:
+            parts.append(result.kpi.name)
         if state in (OFF_TRACK, AT_RISK):
             off += state == OFF_TRACK
             kpi = result.kpi
@@ -275,6 +278,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f" (target {format_value(target, kpi.unit, currency)}, {targets[kpi.id].direction} is better)"
             )
     print(f"as of {snap.as_of.isoformat()}: {off} off track", file=sys.stderr)
+    if parts:
+        print(f"note: not checked under the filter, their targets are company-wide: {', '.join(parts)}",
+              file=sys.stderr)
     if unusable:
         print(f"error: {unusable} target entr{'y' if unusable == 1 else 'ies'} cannot be used "
               f"(those KPIs are not checked); fix {snap.settings.targets_file}", file=sys.stderr)

@@ -193,6 +193,7 @@ def test_targets_are_company_wide_a_filtered_sum_gets_no_status(capsys, data, tm
     # target of 1000 is not compared (no alert). Its churn: c1 active at E(Jan) and now: 0% <= 49%.
     code, out, err = run(capsys, "check", "--config", str(config), "--segment", "SMB")
     assert code == 0 and out == "" and "0 off track" in err
+    assert "not checked under the filter, their targets are company-wide: MRR" in err
     # Enterprise: c2 ended 2024-02-10, so churn is 1/1 = 100% against 49%: off track; MRR ($0) again
     # not compared, though 0 is far below 1000.
     code, out, _ = run(capsys, "check", "--config", str(config), "--segment", "Enterprise")
