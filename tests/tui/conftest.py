@@ -52,6 +52,13 @@ async def wait_ready(pilot, quality: bool = True) -> None:
     await pilot.pause()
 
 
+async def wait_watching(pilot) -> None:
+    """Numbers are up and the file watcher follows the files (it starts after the first frame, on
+    a thread that shows no sign of being ready: half a second is ample)."""
+    await wait_ready(pilot, quality=False)
+    await pilot.pause(0.5)
+
+
 async def wait_idle(pilot) -> None:
     """Every worker has finished (breakdowns, records)."""
     app = pilot.app

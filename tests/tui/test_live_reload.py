@@ -17,7 +17,7 @@ from revops_tui.tui.screens.records import RecordsRequest, RecordsScreen
 from revops_tui.tui.widgets.chart import MovementsChart
 from revops_tui.tui.widgets.records_table import RecordsTable
 
-from .conftest import REPO, make_app, wait_for, wait_idle, wait_ready, wait_screen
+from .conftest import REPO, make_app, wait_for, wait_idle, wait_ready, wait_screen, wait_watching
 from .test_targets_live import (
     SIZE,
     banner_text,
@@ -73,8 +73,7 @@ def test_refresh_seconds_added_to_config_while_running(tmp_path, run):
     async def go():
         app = make_app(settings_for(config), watch=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)  # the watcher is up
+            await wait_watching(pilot)
             config.write_text(config.read_text(encoding="utf-8") + "refresh_seconds = 1\n", encoding="utf-8")
             await wait_for(pilot, lambda: app.settings.refresh_seconds == 1, timeout=10, what="the setting")
             await wait_ready(pilot, quality=False)
@@ -96,8 +95,7 @@ def test_movements_chart_follows_a_currency_change(tmp_path, run):
     async def go():
         app = make_app(settings_for(config), watch=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)
+            await wait_watching(pilot)
             chart = app.screen.query_one(MovementsChart)
             await wait_for(pilot, lambda: "$" in chart.render().plain, what="the chart")
             config.write_text(config.read_text(encoding="utf-8") + 'currency = "EUR"\n', encoding="utf-8")
@@ -148,8 +146,7 @@ def test_unknown_key_and_broken_config_while_running(tmp_path, run):
     async def go():
         app = make_app(settings_for(config), watch=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)
+            await wait_watching(pilot)
             config.write_text(good + '[quality]\ncurrency = "EUR"\n', encoding="utf-8")
             await wait_for(pilot, lambda: any(n.title == "Config" and "currency" in n.message
                                               for n in app._notifications), timeout=10, what="the warning")

@@ -25,7 +25,7 @@ from revops_tui.tui.widgets.header import AppHeader, Banner
 from revops_tui.tui.widgets.keys_footer import KeysFooter
 from revops_tui.tui.widgets.kpi_card import KpiCard
 
-from .conftest import REPO, make_app, wait_for, wait_ready, wait_screen
+from .conftest import REPO, make_app, wait_for, wait_ready, wait_screen, wait_watching
 
 SIZE = (120, 40)
 
@@ -243,8 +243,7 @@ def test_live_rewrite_changes_card_and_truncated_file_keeps_numbers(tmp_path, ru
         app = make_app(settings_for(config), watch=True)
         app.clock = None  # real times in the header
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)  # the watcher is up
+            await wait_watching(pilot)
             before = card(app, "mrr").plain()
             assert "changed " in header_text(app) and "loaded " in header_text(app)
             # drill in: the reload keeps the detail screen and the picked month
@@ -350,8 +349,7 @@ def test_config_change_is_reread_and_a_broken_one_keeps_the_old_settings(tmp_pat
     async def go():
         app = make_app(settings_for(config), watch=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)  # the watcher is up
+            await wait_watching(pilot)
             assert card(app, "mrr").plain().startswith("MRR | $286.6k")
             config.write_text(config.read_text(encoding="utf-8") + 'currency = "EUR"\n', encoding="utf-8")
             await wait_for(pilot, lambda: card(app, "mrr").plain().startswith("MRR | €286.6k"), timeout=10,
@@ -443,8 +441,7 @@ def test_a_view_change_while_a_file_is_broken_shows_only_numbers_of_the_good_fil
     async def go():
         app = make_app(settings, watch=True, cache=cache)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_ready(pilot, quality=False)
-            await pilot.pause(0.5)  # the watcher is up
+            await wait_watching(pilot)
             everyone = card(app, "mrr").plain()
             await settle(pilot, app, enterprise)
             only_enterprise = card(app, "mrr").plain()
