@@ -231,8 +231,7 @@ def _result(
     kpi: Kpi, series: list[tuple[str, float | None]], cal: Calendar, filters: Filters, problems: dict[str, str],
     extra_reason: str | None = None,
 ) -> KpiResult:
-    na, ignored = applicability(kpi, filters)
-    narrowing = tuple(name for name in filters.active() if name not in na and name not in ignored)
+    na, ignored, narrowing = applicability(kpi, filters)
     reasons = [problems[t] for t in kpi.tables if t in problems]
     if extra_reason:
         reasons.append(extra_reason)
@@ -241,9 +240,9 @@ def _result(
     if reasons:
         blank = [(m, None) for m, _ in series]
         return KpiResult(kpi, None, cal.partial, blank, False, "; ".join(dict.fromkeys(reasons)), tuple(ignored),
-                         narrowing)
+                         tuple(narrowing))
     value = series[-1][1] if series else None
-    return KpiResult(kpi, value, cal.partial, series, True, None, tuple(ignored), narrowing)
+    return KpiResult(kpi, value, cal.partial, series, True, None, tuple(ignored), tuple(narrowing))
 
 
 def compute(

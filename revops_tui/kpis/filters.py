@@ -120,9 +120,9 @@ def filter_tables(tables: Tables, filters: Filters) -> tuple[dict[str, pl.LazyFr
     return frames, problems
 
 
-def applicability(kpi: Kpi, filters: Filters) -> tuple[list[str], list[str]]:
-    """(filters under which the KPI has no value, filters it ignores)."""
-    na, ignored = [], []
+def applicability(kpi: Kpi, filters: Filters) -> tuple[list[str], list[str], list[str]]:
+    """The active filters under which the KPI has no value, those it ignores, those that narrow it."""
+    na, ignored, narrowing = [], [], []
     for name in FILTER_NAMES:
         if getattr(filters, name):
             mode = kpi.filters[name]
@@ -132,7 +132,8 @@ def applicability(kpi: Kpi, filters: Filters) -> tuple[list[str], list[str]]:
                 ignored.append(name)
             else:
                 assert mode == FILTERED
-    return na, ignored
+                narrowing.append(name)
+    return na, ignored, narrowing
 
 
 # Where each filter's values live (see filter_tables): a value found in none of them matches no row.

@@ -5,7 +5,7 @@ Cards call `card_target(app, result)`: the target for the KPI's current month
 base value) and its status (`revops_tui.targets.status.result_status`; a sum or
 count narrowed by a filter shows its company-wide target as not compared). The card draws the
 value with the KPI's unit, the status symbol (readable without colour) and its
-colour. The detail chart draws `target_line(app, kpi_id)` as a horizontal line.
+colour. The detail chart draws `target_line(app, result)` as a horizontal line.
 
 The app holds the targets as `app.targets` (a `TargetsSnapshot`, reloaded when
 the file changes); an app without it (or a broken file) shows no targets.
@@ -49,14 +49,8 @@ def card_target(app: object, result: "KpiResult") -> CardTarget | None:
     return view if view.value is not None or view.company_wide is not None else None
 
 
-def target_line(app: object, kpi_id: str) -> float | None:
-    """Target value drawn on the detail chart (for the current month); None draws nothing (also for
-    a filtered sum or count: the company-wide target is not its target)."""
-    target = target_of(app, kpi_id)
-    if target is None:
-        return None
-    snap = getattr(app, "snapshot", None)
-    result = snap.results.kpis.get(kpi_id) if snap is not None else None
-    if result is not None and result.is_part:
-        return None
-    return target.value_for(current_month(app, result))
+def target_line(app: object, result: "KpiResult") -> float | None:
+    """Target value drawn on the detail chart: the one the card compares with; None draws nothing
+    (no target, or a filtered sum or count whose target is company-wide)."""
+    view = card_target(app, result)
+    return view.value if view is not None else None

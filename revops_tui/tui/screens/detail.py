@@ -198,7 +198,7 @@ class DetailScreen(Screen):
             return
         chart.set_data(LineData(
             months=[m for m, _ in result.series], values=[v for _, v in result.series], unit=self.kpi.unit,
-            currency=self.currency, picked=self.month, target=target_line(self.app, self.kpi_id),
+            currency=self.currency, picked=self.month, target=target_line(self.app, result),
         ))
 
     def _show_dims(self) -> None:

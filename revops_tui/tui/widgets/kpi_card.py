@@ -134,7 +134,7 @@ class KpiCard(Widget, can_focus=True):
         from revops_tui.targets.status import COLOURS, SYMBOLS
 
         width = max(self.content_size.width, 1)
-        if target.value is None:  # a filtered sum or count: the company-wide target is not its target
+        if target.company_wide is not None:  # a filtered sum or count: the company-wide target is not its target
             symbol = SYMBOLS.get(target.status, "?")
             text = next((t for t in PART_TEXTS if len(t) + 2 <= width), PART_TEXTS[-1])
             return Text(f"{symbol} {text}", style=COLOURS.get(target.status, ""), no_wrap=True, overflow="ellipsis")
